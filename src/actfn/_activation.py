@@ -1,0 +1,522 @@
+"""The activation type: one record per activation, and the callable built from it.
+
+A :class:`Spec` is what a definition module writes: names, parameters with their
+domains, formula, properties, references, the generic (Array-API) forward, its
+derivative or vector-Jacobian product, and an mpmath reference.  An
+:class:`Activation` is the public callable made from a spec, optionally with
+some parameters bound (``actfn.get({"class_name": "elu", "config": {...}})``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _engine, _xp
+
+__all__ = [
+    "REQUIRED",
+    "Activation",
+    "Axis",
+    "Boolean",
+    "Param",
+    "Properties",
+    "Real",
+    "Reference",
+    "Spec",
+    "min_norm",
+]
+
+
+class _Required:
+    """Marker default of a parameter that has no default (Keras's ``threshold``)."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+def min_norm(left: float, right: float) -> float:
+    """The kink rule: the one-sided derivative closest to zero.
+
+    Where the one-sided derivatives ``left`` and ``right`` differ, actfn's
+    derivative is the element of smallest magnitude of the interval between
+    them (0 if they have opposite signs): the minimum-norm element of the
+    Clarke subdifferential.  So relu'(0) = 0, relu6'(6) = 0 and
+    leaky_relu'(0) = negative_slope for 0 <= negative_slope <= 1.
+    """
+    if left * right <= 0.0:
+        return 0.0
+    return left if abs(left) <= abs(right) else right
+
+
+KINK_RULE = (
+    "At a kink the derivative is the one-sided derivative closest to zero "
+    "(zero when the two sides have opposite signs), the minimum-norm subgradient."
+)
+
+
+# --------------------------------------------------------------------------- domains
+
+
+@dataclass(frozen=True, slots=True)
+class Real:
+    """A real scalar in an interval; ``optional`` admits ``None``."""
+
+    lo: float = -math.inf
+    hi: float = math.inf
+    lo_open: bool = False
+    hi_open: bool = False
+    nonzero: bool = False
+    finite: bool = True
+    optional: bool = False
+
+    def describe(self) -> str:
+        if self.lo == -math.inf and self.hi == math.inf:
+            text = "a finite real number" if self.finite else "a real number (not NaN)"
+        else:
+            left = "(" if self.lo_open or self.lo == -math.inf else "["
+            right = ")" if self.hi_open or self.hi == math.inf else "]"
+            text = f"a real number in {left}{_num(self.lo)}, {_num(self.hi)}{right}"
+        if self.nonzero:
+            text += ", not 0"
+        if self.optional:
+            text += ", or None"
+        return text
+
+    def check(self, fname: str, pname: str, value: object) -> float | None:
+        if value is None and self.optional:
+            return None
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            if _is_scalar_array(value):
+                return self.check(fname, pname, value.item())  # type: ignore[attr-defined]
+            raise TypeError(
+                f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}"
+            )
+        v = float(value)
+        bad = math.isnan(v) or (self.finite and math.isinf(v))
+        bad = bad or v < self.lo or v > self.hi
+        bad = bad or (self.lo_open and v == self.lo) or (self.hi_open and v == self.hi)
+        bad = bad or (self.nonzero and v == 0.0)
+        if bad:
+            raise ValueError(f"{fname}: {pname}={v!r} is outside its domain: {self.describe()}")
+        return v
+
+
+@dataclass(frozen=True, slots=True)
+class Boolean:
+    def describe(self) -> str:
+        return "True or False"
+
+    def check(self, fname: str, pname: str, value: object) -> bool:
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+        raise TypeError(f"{fname}: {pname} must be True or False; got {_type_name(value)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """An axis: an int, or (``multiple``) a tuple of ints or None for all axes."""
+
+    multiple: bool = False
+
+    def describe(self) -> str:
+        return "an int, a tuple of ints or None" if self.multiple else "an int"
+
+    def check(self, fname: str, pname: str, value: object) -> int | tuple[int, ...] | None:
+        if self.multiple and value is None:
+            return None
+        if self.multiple and isinstance(value, tuple | list):
+            items = tuple(self._one(fname, pname, v) for v in value)
+            if not items:
+                raise ValueError(f"{fname}: {pname} must not be an empty tuple")
+            return items
+        return self._one(fname, pname, value)
+
+    def _one(self, fname: str, pname: str, value: object) -> int:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+            raise TypeError(
+                f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}"
+            )
+        return int(value)
+
+
+Domain = Real | Boolean | Axis
+
+
+def normalize_axes(
+    fname: str, pname: str, axis: int | tuple[int, ...] | None, ndim: int
+) -> tuple[int, ...]:
+    """Axes as sorted non-negative ints, checked against ``ndim``."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for a in items:
+        if not -ndim <= a < ndim:
+            raise ValueError(
+                f"{fname}: {pname}={axis!r} is out of range for an input with {ndim} "
+                f"dimension(s); allowed: -{ndim} <= {pname} < {ndim}"
+            )
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{fname}: {pname}={axis!r} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _num(v: float) -> str:
+    if v == math.inf:
+        return "inf"
+    if v == -math.inf:
+        return "-inf"
+    return repr(int(v)) if v == int(v) else repr(v)
+
+
+def _type_name(value: object) -> str:
+    return _xp._type_name(value)
+
+
+def _is_scalar_array(value: object) -> bool:
+    shape = getattr(value, "shape", None)
+    return shape == () and hasattr(value, "item")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter: name, default, domain and the sentence that documents it."""
+
+    name: str
+    default: Any
+    domain: Domain
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Properties:
+    """Mathematical properties for the default parameters; each is checked by a test.
+
+    ``range`` is the closure of the output range as (lo, hi); ``range_text``
+    shows it as an interval.  ``monotonic`` means non-decreasing.
+    ``smoothness`` is one of "discontinuous", "C0", "C1", "C-inf".
+    """
+
+    range: tuple[float, float]
+    range_text: str
+    monotonic: bool
+    smoothness: Literal["discontinuous", "C0", "C1", "C-inf"]
+    zero_centred: bool
+
+    @property
+    def bounded(self) -> bool:
+        return math.isfinite(self.range[0]) and math.isfinite(self.range[1])
+
+    @property
+    def bounded_below(self) -> bool:
+        return math.isfinite(self.range[0])
+
+    @property
+    def bounded_above(self) -> bool:
+        return math.isfinite(self.range[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    text: str
+    url: str
+
+
+Kind = Literal["elementwise", "normalizing", "gated"]
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """Everything that defines one activation.
+
+    ``value(xp, x, p)`` and ``derivative(xp, x, p)`` are written with Array-API
+    operations only (``p`` holds the checked parameters), so they run on any
+    library.  ``vjp(xp, x, g, p)`` is given for the functions along an axis.
+    ``mp(mpmath, x, p)`` is the reference used by the accuracy harness: the
+    true value at high precision (for an elementwise function one mpf; for an
+    axis function, a list of mpf for one row).  ``kinks(p)`` lists the points
+    where the derivative follows the kink rule.
+    """
+
+    name: str
+    family: str
+    summary: str
+    formula: str
+    params: tuple[Param, ...]
+    properties: Properties
+    references: tuple[Reference, ...]
+    value: Callable[..., Any]
+    kind: Kind = "elementwise"
+    derivative: Callable[..., Any] | None = None
+    vjp: Callable[..., Any] | None = None
+    mp: Callable[..., Any] | None = None
+    mp_derivative: Callable[..., Any] | None = None
+    aliases: tuple[str, ...] = ()
+    kinks: Callable[[Mapping[str, Any]], Sequence[float]] = lambda p: ()
+    check: Callable[[str, dict[str, Any]], None] | None = None
+    equivalents: Mapping[str, str] = field(default_factory=dict)
+    differences: str = ""
+    derivative_note: str = ""
+    details: str = ""
+    examples: str = ""
+    out_shape: Callable[[tuple[int, ...], Mapping[str, Any]], tuple[int, ...]] | None = None
+
+
+# --------------------------------------------------------------------------- activation
+
+
+class Activation:
+    """A neural-network activation function with its derivative and metadata.
+
+    Call it like a function, ``f(x, **params)``.  ``f.derivative(x, **params)``
+    (elementwise functions) and ``f.vjp(x, cotangent, **params)`` give the
+    analytic derivative and vector-Jacobian product.  ``f.name``, ``f.formula``,
+    ``f.params``, ``f.properties`` and ``f.references`` describe it.
+    """
+
+    def __init__(self, spec: Spec, bound: Mapping[str, Any] | None = None) -> None:
+        self.spec = spec
+        self._bound: dict[str, Any] = dict(bound or {})
+        self._names = tuple(p.name for p in spec.params)
+        self.__signature__ = self._signature()
+        from ._docs import docstring
+
+        self.__doc__ = docstring(self)
+
+    # -- description -------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return self.spec.aliases
+
+    @property
+    def formula(self) -> str:
+        return self.spec.formula
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        return self.spec.params
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Default parameters, with bound values in place of the defaults."""
+        d = {p.name: p.default for p in self.spec.params}
+        d.update(self._bound)
+        return d
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The parameters bound by configuration (empty for the plain function)."""
+        return dict(self._bound)
+
+    @property
+    def properties(self) -> Properties:
+        return self.spec.properties
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        return self.spec.references
+
+    @property
+    def kind(self) -> Kind:
+        return self.spec.kind
+
+    @property
+    def elementwise(self) -> bool:
+        return self.spec.kind == "elementwise"
+
+    @property
+    def __name__(self) -> str:  # frameworks (Keras) read a callable's __name__
+        return self.spec.name
+
+    def __repr__(self) -> str:
+        if not self._bound:
+            return f"<activation {self.name}>"
+        args = ", ".join(f"{k}={v!r}" for k, v in self._bound.items())
+        return f"<activation {self.name}({args})>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Activation):
+            return NotImplemented
+        return self.spec is other.spec and self._bound == other._bound
+
+    def __hash__(self) -> int:
+        return hash((self.spec.name, tuple(sorted(self._bound.items(), key=lambda kv: kv[0]))))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from ._registry import _rebuild
+
+        return (_rebuild, (self.name, self._bound))
+
+    def configure(self, **params: Any) -> Activation:
+        """A copy of this activation with some parameters bound.
+
+        >>> import actfn
+        >>> f = actfn.elu.configure(alpha=0.5)
+        >>> f
+        <activation elu(alpha=0.5)>
+        >>> float(f(-1e9))
+        -0.5
+        """
+        merged = dict(self._bound)
+        for key, value in params.items():
+            if key not in self._names:
+                raise self._unknown_keyword(key)
+            merged[key] = value
+        checked = self._check_params(merged, partial=True)
+        return Activation(self.spec, checked)
+
+    # -- evaluation -----------------------------------------------------------------
+
+    def __call__(self, x: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:
+        p = self._bind(args, kwargs)
+        prep = _xp.prepare(self.name, x)
+        return self._evaluate(prep, x, p, out, derivative=False)
+
+    def derivative(self, x: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:
+        """The elementwise derivative f'(x), with the kink rule at kinks."""
+        if self.spec.derivative is None:
+            raise TypeError(
+                f"{self.name}: derivative() is defined for elementwise activations only; "
+                f"{self.name} acts along an axis: use vjp(x, cotangent)"
+            )
+        p = self._bind(args, kwargs)
+        prep = _xp.prepare(self.name, x)
+        return self._evaluate(prep, x, p, out, derivative=True)
+
+    def vjp(self, x: Any, cotangent: Any, *args: Any, **kwargs: Any) -> Any:
+        """The vector-Jacobian product: the cotangent pulled back through f at x.
+
+        For an elementwise activation this is ``cotangent * f'(x)``.  The result
+        has the shape and dtype of ``x``.
+        """
+        p = self._bind(args, kwargs)
+        prep = _xp.prepare(self.name, x)
+        gprep = _xp.prepare(self.name, cotangent, arg="cotangent")
+        xp = prep.xp
+        if gprep.xp is not xp:
+            raise TypeError(
+                f"{self.name}: cotangent must come from the same array library as x"
+            )
+        out_shape = self._out_shape(tuple(prep.x.shape), p)
+        if tuple(gprep.x.shape) != out_shape:
+            raise ValueError(
+                f"{self.name}: cotangent has shape {tuple(gprep.x.shape)}; "
+                f"it must have the output's shape {out_shape}"
+            )
+        xc = _astype(xp, prep.x, prep.compute_dtype)
+        gc = _astype(xp, gprep.x, prep.compute_dtype)
+        if self.spec.vjp is not None:
+            r = self.spec.vjp(xp, xc, gc, p)
+        else:
+            assert self.spec.derivative is not None
+            r = gc * self.spec.derivative(xp, xc, p)
+        return _xp.to_result(prep, r)
+
+    # -- internals ------------------------------------------------------------------
+
+    def _out_shape(self, shape: tuple[int, ...], p: Mapping[str, Any]) -> tuple[int, ...]:
+        if self.spec.out_shape is None:
+            return shape
+        return self.spec.out_shape(shape, p)
+
+    def _evaluate(self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any,
+                  derivative: bool) -> Any:
+        spec = self.spec
+        fn = spec.derivative if derivative else spec.value
+        assert fn is not None
+        shape = self._out_shape(tuple(prep.x.shape), p)
+        if out is not None:
+            out = _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
+        if prep.is_numpy and spec.kind == "elementwise":
+            return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
+        xp = prep.xp
+        r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
+        r = _xp.to_result(prep, r)
+        if out is not None:
+            out[...] = r
+            return out
+        return r
+
+    def _signature(self) -> inspect.Signature:
+        ps = [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        for prm in self.spec.params:
+            default = self._bound.get(prm.name, prm.default)
+            ps.append(
+                inspect.Parameter(
+                    prm.name,
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    default=inspect.Parameter.empty if default is REQUIRED else default,
+                )
+            )
+        ps.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+        return inspect.Signature(ps)
+
+    def _unknown_keyword(self, key: str) -> TypeError:
+        allowed = [*self._names, "out"]
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return TypeError(
+            f"{self.name}: unexpected keyword argument {key!r}{hint} "
+            f"(allowed: {', '.join(allowed)})"
+        )
+
+    def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        names = self._names
+        if len(args) > len(names):
+            raise TypeError(
+                f"{self.name}: takes at most {len(names)} parameter(s) after x "
+                f"({', '.join(names) or 'none'}); got {len(args)}"
+            )
+        given = dict(zip(names, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise self._unknown_keyword(key)
+            if key in given:
+                raise TypeError(f"{self.name}: got multiple values for parameter {key!r}")
+            given[key] = value
+        merged = dict(self._bound)
+        merged.update(given)
+        return self._check_params(merged, partial=False)
+
+    def _check_params(self, given: Mapping[str, Any], partial: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for prm in self.spec.params:
+            if prm.name in given:
+                out[prm.name] = prm.domain.check(self.name, prm.name, given[prm.name])
+            elif partial:
+                continue
+            elif prm.default is REQUIRED:
+                raise TypeError(f"{self.name}: missing required parameter {prm.name!r}")
+            else:
+                out[prm.name] = prm.default
+        if self.spec.check is not None and not partial:
+            self.spec.check(self.name, out)
+        return out
+
+
+def _astype(xp: Any, x: Any, dtype: Any) -> Any:
+    if x.dtype == dtype:
+        return x
+    if xp is np:
+        return x.astype(dtype)
+    return xp.astype(x, dtype)

@@ -1,0 +1,75 @@
+"""Docstrings generated from an activation's record (one source for API, CLI and site)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._activation import Activation
+
+_LIBS = (("keras", "Keras"), ("torch", "PyTorch"), ("jax", "JAX"))
+
+
+def signature_text(f: Activation) -> str:
+    parts = ["x"]
+    for p in f.params:
+        default = f.defaults[p.name]
+        parts.append(p.name if repr(default) == "REQUIRED" else f"{p.name}={default!r}")
+    return f"{f.name}({', '.join(parts)}, *, out=None)"
+
+
+def docstring(f: Activation) -> str:
+    from ._activation import KINK_RULE
+
+    spec = f.spec
+    out: list[str] = [spec.summary, "", signature_text(f), "", ".. math::", "",
+                      f"    {spec.formula}", ""]
+    if spec.details:
+        out += [*textwrap.wrap(spec.details, 80), ""]
+    out += ["Parameters", "----------",
+            "x : array_like",
+            "    Input: an array of NumPy, PyTorch, JAX, CuPy, Dask or any Array-API",
+            "    library, a Python number or a list.  Real floating, integer or bool dtype."]
+    for p in spec.params:
+        out.append(f"{p.name} : {p.domain.describe()}" +
+                   ("" if repr(p.default) == "REQUIRED" else f", default {p.default!r}"))
+        out += ["    " + line for line in textwrap.wrap(p.doc, 76)]
+    out += ["out : numpy.ndarray, optional",
+            "    NumPy inputs only: the array the result is written to (it may be x).", ""]
+    out += ["Returns", "-------", "array"]
+    if spec.kind == "gated":
+        shape = "x's shape with the axis halved"
+    else:
+        shape = "the shape of x"
+    out += ["    " + line for line in textwrap.wrap(
+        f"{shape}, in x's library and on its device; the dtype of x (float16 and bfloat16 "
+        "are computed in a wider dtype and rounded once; integer and bool inputs give the "
+        "library's default floating dtype).", 76)]
+    out += ["", "Derivative", "----------"]
+    if spec.kind == "elementwise":
+        text = "f.derivative(x, ...) gives f'(x); f.vjp(x, cotangent, ...) gives cotangent * f'(x).  "
+        text += KINK_RULE if _piecewise(f) else "f is differentiable everywhere."
+    else:
+        text = ("f.vjp(x, cotangent, ...) gives the vector-Jacobian product along the axis "
+                "(no elementwise derivative).")
+    if spec.derivative_note:
+        text += "  " + spec.derivative_note
+    out += [*textwrap.wrap(text, 80), ""]
+    equiv = [f"{label}: {spec.equivalents[k]}" for k, label in _LIBS if k in spec.equivalents]
+    if equiv or spec.differences:
+        out += ["Differences from Keras / PyTorch / JAX", "--------------------------------------"]
+        out += [*equiv]
+        if spec.differences:
+            out += ["", *textwrap.wrap(spec.differences, 80)]
+        out.append("")
+    out += ["References", "----------"]
+    out += [f"- {r.text}. {r.url}" for r in spec.references]
+    if spec.examples:
+        out += ["", "Examples", "--------", spec.examples]
+    return "\n".join(out) + "\n"
+
+
+def _piecewise(f: Activation) -> bool:
+    """Whether f may have kinks: not C-inf for every parameter value."""
+    return f.properties.smoothness != "C-inf" or f.name == "squareplus"

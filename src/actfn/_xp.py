@@ -1,0 +1,204 @@
+"""Array namespaces, the dtype policy and ``out=`` checks.
+
+Everything here is about *arrays*, nothing about activations: which library an
+input belongs to, which floating dtype a result has, which dtype the arithmetic
+runs in, and whether an ``out=`` argument is usable.
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Prepared", "check_out", "prepare", "to_result"]
+
+# Library names whose arrays are accepted.  The namespace itself always comes
+# from ``array_api_compat.array_namespace``; this list only makes the error for
+# an unsupported object readable.
+_ARRAY_LIBRARIES = "NumPy, PyTorch, JAX, CuPy, Dask or any Array-API library"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An input made ready for evaluation.
+
+    ``x`` is in ``compute_dtype``; the result is returned in ``result_dtype``.
+    ``is_numpy`` selects the engine path.
+    """
+
+    xp: Any
+    x: Any
+    result_dtype: Any
+    compute_dtype: Any
+    is_numpy: bool
+
+
+def _type_name(obj: object) -> str:
+    t = type(obj)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _numpy_from_python(fname: str, arg: str, x: object) -> np.ndarray[Any, Any]:
+    """Python scalars, lists and tuples become NumPy arrays (strictly numeric)."""
+    try:
+        arr = np.asarray(x)
+    except ValueError as exc:  # ragged nested lists
+        raise TypeError(
+            f"{fname}: {arg} must be a rectangular array of real numbers; "
+            f"got a ragged {_type_name(x)} ({exc})"
+        ) from None
+    return arr
+
+
+def _namespace(fname: str, arg: str, x: object) -> tuple[Any, Any]:
+    if isinstance(x, np.ndarray):
+        return np, x
+    if isinstance(x, numbers.Number | np.generic | list | tuple):
+        return np, _numpy_from_python(fname, arg, x)
+    import array_api_compat
+
+    try:
+        xp = array_api_compat.array_namespace(x)
+    except TypeError:
+        raise TypeError(
+            f"{fname}: {arg} must be an array of {_ARRAY_LIBRARIES}, a real number or a "
+            f"list of real numbers; got {_type_name(x)}"
+        ) from None
+    if xp is array_api_compat.numpy:
+        return np, np.asarray(x)
+    return xp, x
+
+
+def _numpy_kind(fname: str, arg: str, arr: np.ndarray[Any, Any]) -> str:
+    """'float', 'low' (float16/bfloat16) or 'int' for an acceptable NumPy dtype."""
+    dt = arr.dtype
+    if dt.kind == "f":
+        return "low" if dt.itemsize < 4 else "float"
+    if dt.kind in "biu":
+        return "int"
+    if dt.kind == "V" and dt.name == "bfloat16":
+        return "low"
+    raise TypeError(
+        f"{fname}: {arg} must have a real floating, integer or bool dtype; got {dt} "
+        "(complex, string, object, bytes and datetime inputs are not supported)"
+    )
+
+
+def prepare(fname: str, x: object, arg: str = "x") -> Prepared:
+    """Resolve the namespace of ``x`` and apply the dtype policy.
+
+    - real floating float32/float64 inputs keep their dtype;
+    - float16 and bfloat16 are computed in a wider dtype and rounded once;
+    - integer and bool inputs are promoted to the namespace's default floating
+      dtype;
+    - everything else is a ``TypeError`` naming the function and the dtype.
+
+    On NumPy, float16/bfloat16/float32 are computed in float64: one final
+    rounding of a float64 result that is accurate to a few float64 ULPs is
+    within 1 ULP of the true value in the narrow dtype.
+    """
+    xp, arr = _namespace(fname, arg, x)
+    if xp is np:
+        kind = _numpy_kind(fname, arg, arr)
+        if kind == "int":
+            arr = arr.astype(np.float64)
+        result = arr.dtype
+        return Prepared(np, arr, result, np.dtype(np.float64), True)
+    dtype = arr.dtype
+    if xp.isdtype(dtype, "real floating"):
+        result = dtype
+    elif xp.isdtype(dtype, ("integral", "bool")):
+        result = _default_float(xp, arr)
+        arr = xp.astype(arr, result)
+    else:
+        raise TypeError(
+            f"{fname}: {arg} must have a real floating, integer or bool dtype; got {dtype}"
+        )
+    compute = _wide_dtype(xp, arr, result)
+    return Prepared(xp, arr, result, compute, False)
+
+
+def _default_float(xp: Any, arr: Any) -> Any:
+    try:
+        info = xp.__array_namespace_info__()
+        return info.default_dtypes(device=_device(arr))["real floating"]
+    except (AttributeError, TypeError):
+        return xp.float32
+
+
+def _device(arr: Any) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(arr)
+
+
+def _wide_dtype(xp: Any, arr: Any, dtype: Any) -> Any:
+    """float64 where the namespace (and device) has it; otherwise float32.
+
+    Narrow inputs are evaluated in a wider dtype and rounded once, so that the
+    result is within 1 ULP of the true value.  JAX without x64, and some GPU
+    backends, have no float64: there the arithmetic runs in float32 (float16
+    and bfloat16 still gain from it).
+    """
+    if dtype == xp.float64:
+        return dtype
+    try:
+        dtypes = xp.__array_namespace_info__().dtypes(device=_device(arr))
+        has64 = "float64" in dtypes
+    except (AttributeError, TypeError):
+        has64 = True
+    return xp.float64 if has64 else xp.float32
+
+
+def to_result(prep: Prepared, y: Any) -> Any:
+    """Round a computed array once to the result dtype."""
+    xp = prep.xp
+    if y.dtype == prep.result_dtype:
+        return y
+    if xp is np:
+        return y.astype(prep.result_dtype)
+    return xp.astype(y, prep.result_dtype)
+
+
+def check_out(
+    fname: str, out: object, x: Any, shape: tuple[int, ...], dtype: Any, is_numpy: bool
+) -> np.ndarray[Any, Any]:
+    """Check an ``out=`` argument before any element is written."""
+    if not is_numpy:
+        raise TypeError(
+            f"{fname}: out= is supported for NumPy arrays only; got an input of "
+            f"{_type_name(x)} (the result is returned in the input's library instead)"
+        )
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{fname}: out must be a numpy.ndarray; got {_type_name(out)}")
+    if out.shape != tuple(shape):
+        raise ValueError(
+            f"{fname}: out has shape {out.shape}; the result has shape {tuple(shape)}"
+        )
+    if out.dtype != dtype:
+        raise ValueError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{fname}: out is read-only")
+    if isinstance(x, np.ndarray) and out is not x and np.may_share_memory(out, x):
+        same = (
+            out.__array_interface__["data"][0] == x.__array_interface__["data"][0]
+            and out.strides == x.strides
+            and out.shape == x.shape
+        )
+        if not same and np.shares_memory(out, x):
+            raise ValueError(
+                f"{fname}: out overlaps x partially; pass out=x itself or a separate array"
+            )
+    return out
+
+
+def imported(name: str) -> Any:
+    """The module ``name`` if the caller has already imported it, else None.
+
+    actfn never imports a backend to detect it.
+    """
+    return sys.modules.get(name)

@@ -1,0 +1,1 @@
+"""Activation definitions, one module per family; each module exports SPECS."""

@@ -1,0 +1,297 @@
+"""Functions along an axis: softmax, log_softmax, sparsemax and the gated glu."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .. import _numerics as nm
+from .._activation import Axis, Param, Properties, Reference, Spec, normalize_axes
+
+BRIDLE = Reference(
+    "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
+    "Outputs, with Relationships to Statistical Pattern Recognition, Neurocomputing",
+    "https://doi.org/10.1007/978-3-642-76153-9_28",
+)
+SPARSEMAX_PAPER = Reference(
+    "Martins & Astudillo (2016), From Softmax to Sparsemax: A Sparse Model of Attention "
+    "and Multi-Label Classification, ICML",
+    "https://arxiv.org/abs/1602.02068",
+)
+GLU_PAPER = Reference(
+    "Dauphin, Fan, Auli & Grangier (2017), Language Modeling with Gated Convolutional "
+    "Networks, ICML",
+    "https://arxiv.org/abs/1612.08083",
+)
+
+_AXES = Param("axis", -1, Axis(multiple=True),
+              "Axis or axes along which to normalize; None for all axes.")
+_AXIS = Param("axis", -1, Axis(), "Axis along which the function acts.")
+
+INF_RULE = (
+    "Rows with infinite entries give the mathematical limits: -inf entries give "
+    "probability 0 when the row has a finite entry; when the row maximum is infinite "
+    "(+inf entries, or a row of all -inf), the entries equal to it share the mass "
+    "equally, so a row of all -inf gives the uniform distribution, the limit of a row "
+    "of equal values.  NaN anywhere in a row gives NaN for the whole row."
+)
+
+
+def _shifted(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
+    """x - max(x) along axes, with the infinite-maximum rule applied."""
+    m = xp.max(x, axis=axes, keepdims=True)
+    inf = xp.isinf(m)
+    z = x - xp.where(inf, xp.zeros_like(m), m)
+    # Infinite maximum: entries equal to it get 0, the others -inf.
+    shared = xp.where(x == m, xp.zeros_like(x), xp.full_like(x, -math.inf))
+    return xp.where(inf, shared, z)
+
+
+def _softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    axes = normalize_axes("softmax", "axis", p["axis"], x.ndim)
+    e = xp.exp(_shifted(xp, x, axes))
+    return e / xp.sum(e, axis=axes, keepdims=True)
+
+
+def _softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    axes = normalize_axes("softmax", "axis", p["axis"], x.ndim)
+    y = _softmax_value(xp, x, p)
+    return y * (g - xp.sum(g * y, axis=axes, keepdims=True))
+
+
+def _softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    m = max(row)
+    e = [mp.exp(v - m) for v in row]
+    s = mp.fsum(e)
+    return [v / s for v in e]
+
+
+SOFTMAX = Spec(
+    name="softmax",
+    family="normalizing",
+    kind="normalizing",
+    summary="Normalized exponential: exp(x) / sum(exp(x)) along an axis.",
+    formula=r"f(x)_i = \frac{e^{x_i}}{\sum_{j} e^{x_j}}",
+    params=(_AXES,),
+    properties=Properties((0.0, 1.0), "[0, 1], sums to 1", True, "C-inf", False),
+    references=(BRIDLE,),
+    value=_softmax_value,
+    vjp=_softmax_vjp,
+    mp=_softmax_mp,
+    equivalents={"keras": "keras.activations.softmax", "torch": "torch.nn.functional.softmax",
+                 "jax": "jax.nn.softmax"},
+    details=(
+        "Computed as exp(x - max x) / sum(exp(x - max x)), which never overflows.  "
+        + INF_RULE + "  A temperature t is softmax(x / t)."
+    ),
+    differences=(
+        "Keras and PyTorch return NaN for a row of all -inf; actfn returns the uniform "
+        "distribution (see above)."
+    ),
+    examples=""">>> import actfn
+>>> actfn.softmax([1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0]).round(3)
+array([0.024, 0.064, 0.175, 0.475, 0.024, 0.064, 0.175])
+>>> actfn.softmax([0.1, 0.2, 0.3, 0.4, 0.1, 0.2, 0.3]).round(3)
+array([0.125, 0.138, 0.153, 0.169, 0.125, 0.138, 0.153])
+>>> actfn.softmax([[0.0, 0.0], [0.0, 0.0]], axis=None)
+array([[0.25, 0.25],
+       [0.25, 0.25]])""",
+)
+
+
+# ---------------------------------------------------------------------- log_softmax
+
+
+def _log_softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    axes = normalize_axes("log_softmax", "axis", p["axis"], x.ndim)
+    z = _shifted(xp, x, axes)
+    # z <= 0 and log(sum) >= 0: the difference adds magnitudes, no cancellation.
+    return z - xp.log(xp.sum(xp.exp(z), axis=axes, keepdims=True))
+
+
+def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    axes = normalize_axes("log_softmax", "axis", p["axis"], x.ndim)
+    y = xp.exp(_log_softmax_value(xp, x, p))
+    return g - y * xp.sum(g, axis=axes, keepdims=True)
+
+
+LOG_SOFTMAX = Spec(
+    name="log_softmax",
+    family="normalizing",
+    kind="normalizing",
+    summary="Logarithm of the softmax: x - logsumexp(x) along an axis.",
+    formula=r"f(x)_i = x_i - \log \sum_{j} e^{x_j}",
+    params=(_AXES,),
+    properties=Properties((-math.inf, 0.0), "(-inf, 0]", True, "C-inf", False),
+    references=(BRIDLE,),
+    value=_log_softmax_value,
+    vjp=_log_softmax_vjp,
+    mp=lambda mp, row, p: [v - mp.log(mp.fsum(mp.exp(u) for u in row)) for v in row],
+    equivalents={"keras": "keras.activations.log_softmax",
+                 "torch": "torch.nn.functional.log_softmax", "jax": "jax.nn.log_softmax"},
+    details="Computed as (x - max x) - log(sum(exp(x - max x))).  " + INF_RULE,
+    differences="A row of all -inf gives -log(n) (Keras and PyTorch give NaN).",
+    examples=""">>> import actfn
+>>> actfn.log_softmax([1000.0, 0.0])
+array([ 0.e+00, -1.e+03])""",
+)
+
+
+# ------------------------------------------------------------------------ sparsemax
+
+
+def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    (a,) = normalize_axes("sparsemax", "axis", p["axis"], x.ndim)
+    xm = xp.moveaxis(x, a, -1)
+    n = xm.shape[-1]
+    m = xp.max(xm, axis=-1, keepdims=True)
+    inf = xp.isinf(m)
+    z = xm - xp.where(inf, xp.zeros_like(m), m)
+    # Martins & Astudillo (2016), Algorithm 1: sort descending, find the support
+    # size k = max{j : 1 + j z_(j) > sum_{i<=j} z_(i)}, tau = (sum of the top k - 1)/k.
+    zs = xp.flip(xp.sort(z, axis=-1), axis=-1)
+    cs = xp.cumulative_sum(zs, axis=-1)
+    k = xp.astype(xp.arange(1, n + 1, device=_device(x)), x.dtype)
+    support = (1.0 + k * zs) > cs
+    ksize = xp.sum(xp.astype(support, x.dtype), axis=-1, keepdims=True)
+    top = xp.sum(xp.where(support, zs, xp.zeros_like(zs)), axis=-1, keepdims=True)
+    tau = (top - 1.0) / xp.where(ksize > 0, ksize, xp.ones_like(ksize))
+    tau = xp.where(ksize > 0, tau, xp.full_like(tau, math.nan))
+    r = xp.maximum(z - tau, 0.0)
+    # Infinite maximum: the entries equal to it share the mass equally.
+    eq = xp.astype(xm == m, x.dtype)
+    shared = eq / xp.sum(eq, axis=-1, keepdims=True)
+    r = xp.where(inf, shared, r)
+    return xp.moveaxis(r, -1, a)
+
+
+def _sparsemax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    (a,) = normalize_axes("sparsemax", "axis", p["axis"], x.ndim)
+    y = _sparsemax_value(xp, x, p)
+    s = xp.astype(y > 0.0, x.dtype)
+    # Jacobian = diag(s) - s s^T / |s|: the cotangent minus its mean over the support.
+    mean = xp.sum(g * s, axis=a, keepdims=True) / xp.sum(s, axis=a, keepdims=True)
+    return s * (g - mean)
+
+
+def _sparsemax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    zs = sorted(row, reverse=True)
+    cs = mp.mpf(0)
+    k_best, cs_best = 0, mp.mpf(0)
+    for j, v in enumerate(zs, start=1):
+        cs += v
+        if 1 + j * v > cs:
+            k_best, cs_best = j, cs
+    tau = (cs_best - 1) / k_best
+    return [max(v - tau, mp.mpf(0)) for v in row]
+
+
+SPARSEMAX = Spec(
+    name="sparsemax",
+    family="normalizing",
+    kind="normalizing",
+    summary="Euclidean projection onto the probability simplex: a sparse softmax.",
+    formula=(
+        r"f(x) = \operatorname*{arg\,min}_{p \in \Delta} \lVert p - x \rVert^{2}"
+        r" = \max(x - \tau(x), 0)"
+    ),
+    params=(_AXIS,),
+    properties=Properties((0.0, 1.0), "[0, 1], sums to 1", True, "C0", False),
+    references=(SPARSEMAX_PAPER,),
+    value=_sparsemax_value,
+    vjp=_sparsemax_vjp,
+    mp=_sparsemax_mp,
+    equivalents={"keras": "keras.activations.sparsemax"},
+    details=(
+        "tau is the threshold for which the outputs sum to 1 (Martins & Astudillo 2016, "
+        "Algorithm 1).  The vjp uses the Jacobian diag(s) - s s^T/|s| with s the support.  "
+        + INF_RULE.replace("probability 0", "0")
+    ),
+    differences=(
+        "Keras 3.16's sparsemax computes tau from the sum of all cumulative sums in the "
+        "support instead of the k-th one, which is wrong whenever more than one output is "
+        "non-zero: it returns [0.5, 0] for [0.5, 0], where the projection is [0.75, 0.25]."
+    ),
+    examples=""">>> import actfn
+>>> actfn.sparsemax([0.5, 0.0])
+array([0.75, 0.25])
+>>> actfn.sparsemax([3.0, 2.5, 0.0])
+array([0.75, 0.25, 0.  ])""",
+)
+
+
+# ------------------------------------------------------------------------------ glu
+
+
+def _halves(fname: str, xp: Any, x: Any, axis: int) -> tuple[Any, Any, int]:
+    (a,) = normalize_axes(fname, "axis", axis, x.ndim)
+    n = x.shape[a]
+    if n % 2:
+        raise ValueError(
+            f"{fname}: the size of axis {axis} must be even (divisible by 2) to split x "
+            f"into halves; got {n}"
+        )
+    first = [slice(None)] * x.ndim
+    second = [slice(None)] * x.ndim
+    first[a] = slice(0, n // 2)
+    second[a] = slice(n // 2, n)
+    return x[tuple(first)], x[tuple(second)], a
+
+
+def _glu_out_shape(shape: tuple[int, ...], p: Mapping[str, Any]) -> tuple[int, ...]:
+    (a,) = normalize_axes("glu", "axis", p["axis"], len(shape))
+    if shape[a] % 2:
+        raise ValueError(
+            f"glu: the size of axis {p['axis']} must be even (divisible by 2) to split x "
+            f"into halves; got {shape[a]}"
+        )
+    return tuple(s // 2 if i == a else s for i, s in enumerate(shape))
+
+
+def _glu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    a, b, _ = _halves("glu", xp, x, p["axis"])
+    return a * nm.sigmoid(xp, b)
+
+
+def _glu_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    a, b, ax = _halves("glu", xp, x, p["axis"])
+    s = nm.sigmoid(xp, b)
+    return xp.concat([g * s, g * a * s * nm.sigmoid(xp, -b)], axis=ax)
+
+
+def _glu_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    h = len(row) // 2
+    return [row[i] / (1 + mp.exp(-row[h + i])) for i in range(h)]
+
+
+GLU = Spec(
+    name="glu",
+    family="gated",
+    kind="gated",
+    summary="Gated linear unit: the first half of x gated by the sigmoid of the second.",
+    formula=r"f(x) = a \otimes \sigma(b), \quad x = [a, b]",
+    params=(_AXIS,),
+    properties=Properties((-math.inf, math.inf), "(-inf, inf)", False, "C-inf", False),
+    references=(GLU_PAPER,),
+    value=_glu_value,
+    vjp=_glu_vjp,
+    mp=_glu_mp,
+    out_shape=_glu_out_shape,
+    equivalents={"keras": "keras.activations.glu", "torch": "torch.nn.functional.glu",
+                 "jax": "jax.nn.glu"},
+    details="x is split into halves a and b along axis; the output has half the size "
+    "along that axis.  An odd size is a ValueError.",
+    examples=""">>> import actfn
+>>> actfn.glu([1.0, 2.0, 0.0, 1e9])
+array([0.5, 2. ])""",
+)
+
+
+def _device(x: Any) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+SPECS = (SOFTMAX, LOG_SOFTMAX, SPARSEMAX, GLU)

@@ -1,0 +1,346 @@
+"""Smooth rectifiers: softplus, silu, gelu, mish, squareplus and their relatives."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import _numerics as nm
+from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
+
+SOFTPLUS_PAPER = Reference(
+    "Dugas, Bengio, Bélisle, Nadeau & Garcia (2001), Incorporating Second-Order Functional "
+    "Knowledge for Better Option Pricing, NeurIPS",
+    "https://papers.nips.cc/paper/1920-incorporating-second-order-functional-knowledge-"
+    "for-better-option-pricing",
+)
+SILU_PAPER = Reference(
+    "Elfwing, Uchibe & Doya (2018), Sigmoid-Weighted Linear Units for Neural Network "
+    "Function Approximation in Reinforcement Learning",
+    "https://arxiv.org/abs/1702.03118",
+)
+SWISH_PAPER = Reference(
+    "Ramachandran, Zoph & Le (2017), Searching for Activation Functions",
+    "https://arxiv.org/abs/1710.05941",
+)
+GELU_PAPER = Reference(
+    "Hendrycks & Gimpel (2016), Gaussian Error Linear Units (GELUs)",
+    "https://arxiv.org/abs/1606.08415",
+)
+MISH_PAPER = Reference(
+    "Misra (2019), Mish: A Self Regularized Non-Monotonic Activation Function",
+    "https://arxiv.org/abs/1908.08681",
+)
+SQUAREPLUS_PAPER = Reference(
+    "Barron (2021), Squareplus: A Softplus-Like Algebraic Rectifier",
+    "https://arxiv.org/abs/2112.11687",
+)
+HARD_SWISH_PAPER = Reference(
+    "Howard et al. (2019), Searching for MobileNetV3, ICCV", "https://arxiv.org/abs/1905.02244"
+)
+SPARSE_PAPER = Reference(
+    "Blondel, Martins & Niculae (2020), Learning with Fenchel-Young Losses, JMLR",
+    "https://arxiv.org/abs/1901.02324",
+)
+
+# -------------------------------------------------------------------------- softplus
+
+SOFTPLUS = Spec(
+    name="softplus",
+    family="smooth",
+    summary="Smooth rectifier log(1 + exp(x)).",
+    formula=r"f(x) = \log(1 + e^{x})",
+    params=(),
+    properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
+    references=(SOFTPLUS_PAPER,),
+    value=lambda xp, x, p: nm.softplus(xp, x),
+    derivative=lambda xp, x, p: nm.sigmoid(xp, x),
+    mp=lambda mp, x, p: mp.log1p(mp.exp(x)),
+    mp_derivative=lambda mp, x, p: 1 / (1 + mp.exp(-x)),
+    equivalents={"keras": "keras.activations.softplus",
+                 "torch": "torch.nn.functional.softplus", "jax": "jax.nn.softplus"},
+    details="Its derivative is the sigmoid.",
+    differences="PyTorch's softplus switches to x above threshold=20, an error of up to "
+    "2e-9 relative; actfn is exact at every x.",
+    examples=""">>> import actfn
+>>> actfn.softplus([-1000.0, 0.0, 1000.0])
+array([   0.        ,    0.69314718, 1000.        ])""",
+)
+
+
+# ------------------------------------------------------------------------------ silu
+
+
+def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    # s(x) (1 + x (1 - s(x))) = s(x) + x s(x) s(-x): 1 - s(x) computed as s(-x).
+    s = nm.sigmoid(xp, x)
+    return s + x * s * nm.sigmoid(xp, -x)
+
+
+SILU = Spec(
+    name="silu",
+    aliases=("swish",),
+    family="smooth",
+    summary="Sigmoid linear unit (swish): x * sigmoid(x).",
+    formula=r"f(x) = \frac{x}{1 + e^{-x}}",
+    params=(),
+    properties=Properties((-0.2784645427610738, math.inf), "[-0.2785, inf)", False, "C-inf",
+                          False),
+    references=(SILU_PAPER, SWISH_PAPER),
+    value=lambda xp, x, p: x * nm.sigmoid(xp, x),
+    derivative=_silu_derivative,
+    mp=lambda mp, x, p: x / (1 + mp.exp(-x)),
+    equivalents={"keras": "keras.activations.silu", "torch": "torch.nn.functional.silu",
+                 "jax": "jax.nn.silu"},
+    details="The minimum, -0.27846..., is at x = -1.27846... (where x = -1 - e^x).",
+    examples=""">>> import actfn
+>>> actfn.silu([-1.0, 0.0, 1.0])
+array([-0.26894142,  0.        ,  0.73105858])""",
+)
+
+
+# ------------------------------------------------------------------------- hard_silu
+
+
+def _hard_silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    one = xp.ones_like(x)
+    d = xp.where(x > 3.0, one, xp.where(x < -3.0, 0.0 * one, (2.0 * x + 3.0) / 6.0))
+    # Kinks: at -3 the sides are 0 and -1/2 (rule: 0); at 3 they are 3/2 and 1 (rule: 1).
+    d = xp.where(x == -3.0, min_norm(0.0, -0.5) * one, d)
+    return xp.where(x == 3.0, min_norm(1.5, 1.0) * one, d)
+
+
+HARD_SILU = Spec(
+    name="hard_silu",
+    aliases=("hard_swish",),
+    family="smooth",
+    summary="Hard swish: x * hard_sigmoid(x).",
+    formula=(
+        r"f(x) = \begin{cases} 0 & x \le -3 \\ \frac{x\,(x + 3)}{6} & -3 < x < 3 \\"
+        r" x & x \ge 3 \end{cases}"
+    ),
+    params=(),
+    properties=Properties((-0.375, math.inf), "[-0.375, inf)", False, "C0", False),
+    references=(HARD_SWISH_PAPER,),
+    # x * ((x + 3)/6): x + 3 is exact near -3, so no cancellation there.
+    value=lambda xp, x, p: x * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
+    derivative=_hard_silu_derivative,
+    mp=lambda mp, x, p: x * min(max((x + 3) / 6, mp.mpf(0)), mp.mpf(1)),
+    kinks=lambda p: (-3.0, 3.0),
+    equivalents={"keras": "keras.activations.hard_silu",
+                 "torch": "torch.nn.functional.hardswish", "jax": "jax.nn.hard_silu"},
+    examples=""">>> import actfn
+>>> actfn.hard_silu([-4.0, -1.5, 0.0, 1.5, 4.0])
+array([-0.   , -0.375,  0.   ,  1.125,  4.   ])""",
+)
+
+
+# ------------------------------------------------------------------------------ gelu
+
+_INV_SQRT2 = 0.7071067811865476  # 1/sqrt(2), correctly rounded
+_INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2*pi), correctly rounded
+_SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2/pi), correctly rounded
+_GELU_C = 0.044715  # the cubic coefficient of Hendrycks & Gimpel's tanh approximation
+# Below -40 both forms of gelu are smaller than the least float64 subnormal
+# (|x| Phi(x) < 40 e^-800), so the result is -0 and nothing is evaluated there.
+_GELU_FLOOR = -40.0
+
+
+def _gelu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    xs = xp.maximum(x, _GELU_FLOOR)
+    if p["approximate"]:
+        # 0.5 x (1 + tanh u) = x * sigmoid(2u): no cancellation of 1 + tanh u for u << 0.
+        u = _SQRT_2_OVER_PI * (xs + _GELU_C * xs * xs * xs)
+        r = xs * nm.sigmoid(xp, 2.0 * u)
+    else:
+        # 0.5 x erfc(-x/sqrt 2): erfc, not 1 + erf, which cancels for x << 0.
+        r = 0.5 * xs * nm.erfc(xp, -xs * _INV_SQRT2)
+    r = xp.where(x == xs, r, -0.0 * xp.ones_like(x))
+    # +inf: the formulas give inf * 1; keep x so +inf maps to +inf and nan to nan.
+    return xp.where(x > 1e300, x, r)
+
+
+def _gelu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    # Clipping at +-40 only touches terms that are exactly 0 or 1 in float64.
+    xc = xp.clip(x, -40.0, 40.0)
+    if p["approximate"]:
+        u = _SQRT_2_OVER_PI * (xc + _GELU_C * xc * xc * xc)
+        du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_C * xc * xc)
+        s = nm.sigmoid(xp, 2.0 * u)
+        return s + 2.0 * xc * du * s * nm.sigmoid(xp, -2.0 * u)
+    # Phi(x) + x phi(x)
+    return 0.5 * nm.erfc(xp, -xc * _INV_SQRT2) + xc * _INV_SQRT_2PI * xp.exp(-0.5 * xc * xc)
+
+
+def _gelu_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    if p["approximate"]:
+        u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
+        return x / (1 + mp.exp(-2 * u))
+    return x / 2 * mp.erfc(-x / mp.sqrt(2))
+
+
+def _gelu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    if p["approximate"]:
+        return mp.diff(lambda t: _gelu_mp(mp, t, p), x)
+    return mp.erfc(-x / mp.sqrt(2)) / 2 + x * mp.exp(-(x**2) / 2) / mp.sqrt(2 * mp.pi)
+
+
+GELU = Spec(
+    name="gelu",
+    family="smooth",
+    summary="Gaussian error linear unit x * Phi(x), exact (erf) or with the tanh approximation.",
+    formula=(
+        r"f(x) = x\,\Phi(x) = \frac{x}{2}\,\operatorname{erfc}\!\Big(-\frac{x}{\sqrt{2}}\Big)"
+        r"\quad\text{or}\quad \frac{x}{2}\Big(1 + \tanh\big(\sqrt{2/\pi}\,(x + 0.044715\,x^{3})"
+        r"\big)\Big)"
+    ),
+    params=(Param("approximate", False, Boolean(),
+                  "If True, use the tanh approximation of Hendrycks & Gimpel."),),
+    properties=Properties((-0.16997120747194272, math.inf), "[-0.17, inf)", False, "C-inf",
+                          False),
+    references=(GELU_PAPER,),
+    value=_gelu_value,
+    derivative=_gelu_derivative,
+    mp=_gelu_mp,
+    mp_derivative=_gelu_mp_derivative,
+    equivalents={"keras": "keras.activations.gelu", "torch": "torch.nn.functional.gelu",
+                 "jax": "jax.nn.gelu"},
+    differences=(
+        "Keras and PyTorch default to the exact form, JAX to the tanh approximation "
+        "(approximate=True).  PyTorch's float32 gelu(-6) is -0.0 (1 + erf cancels); the "
+        "true value, -5.92e-9, is what actfn returns."
+    ),
+    examples=""">>> import actfn
+>>> actfn.gelu([-1.0, 0.0, 1.0])
+array([-0.15865525,  0.        ,  0.84134475])
+>>> actfn.gelu([-1.0, 0.0, 1.0], approximate=True)
+array([-0.15880801,  0.        ,  0.84119199])""",
+)
+
+
+# ------------------------------------------------------------------------------ mish
+
+# Above 40, tanh(softplus(x)) = 1 - 2e^-2x (1 + ...) rounds to 1 in float64.
+_MISH_CAP = 40.0
+
+
+def _mish_n(xp: Any, x: Any) -> Any:
+    # With u = 1 + e^x, tanh(log u) = (u^2 - 1)/(u^2 + 1) = n/(n + 2) where
+    # n = u^2 - 1 = e^x (e^x + 2): a sum of positive terms, no cancellation.
+    e = xp.exp(xp.minimum(x, _MISH_CAP))
+    return e * (e + 2.0)
+
+
+def _mish_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    n = _mish_n(xp, x)
+    return xp.where(x > _MISH_CAP, x, x * (n / (n + 2.0)))
+
+
+def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    n = _mish_n(xp, x)
+    t = xp.where(x > _MISH_CAP, xp.ones_like(x), n / (n + 2.0))
+    # 1 - t^2 = 4 (n + 1)/(n + 2)^2 exactly (no cancellation for t near 1).
+    d = n + 2.0
+    sech2 = 4.0 * (n + 1.0) / (d * d)
+    xc = xp.minimum(x, _MISH_CAP)
+    return t + xc * sech2 * nm.sigmoid(xp, x)
+
+
+MISH = Spec(
+    name="mish",
+    family="smooth",
+    summary="Mish: x * tanh(softplus(x)).",
+    formula=r"f(x) = x \tanh\big(\log(1 + e^{x})\big)",
+    params=(),
+    properties=Properties((-0.30884303743033387, math.inf), "[-0.3088, inf)", False, "C-inf",
+                          False),
+    references=(MISH_PAPER,),
+    value=_mish_value,
+    derivative=_mish_derivative,
+    mp=lambda mp, x, p: x * mp.tanh(mp.log1p(mp.exp(x))),
+    equivalents={"keras": "keras.activations.mish", "torch": "torch.nn.functional.mish"},
+    examples=""">>> import actfn
+>>> actfn.mish([-1.0, 0.0, 1.0])
+array([-0.30340147,  0.        ,  0.86509839])""",
+)
+
+
+# ------------------------------------------------------------------------ squareplus
+
+
+def _squareplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    b = p["b"]
+    # h = sqrt(x^2 + b) as hypot(x, sqrt b): no overflow of x^2.
+    h = xp.hypot(x, math.sqrt(b) * xp.ones_like(x))
+    # x >= 0: (x + h)/2, a sum of non-negative terms.  x < 0: x + h cancels, so
+    # use (x + h)/2 = b / (2 (h - x)), again a sum of positive terms.
+    neg = x < 0.0
+    den = xp.where(neg, h - x, xp.ones_like(x))
+    return xp.where(neg, b / (2.0 * den), 0.5 * (x + h))
+
+
+def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    b = p["b"]
+    h = xp.hypot(x, math.sqrt(b) * xp.ones_like(x))
+    neg = x < 0.0
+    hs = xp.where(h > 0.0, h, xp.ones_like(x))
+    # (1 + x/h)/2; for x < 0, 1 + x/h = b / (h (h - x)), without cancellation.
+    den = xp.where(neg, hs * (hs - x), xp.ones_like(x))
+    d = xp.where(neg, b / (2.0 * den), 0.5 * (1.0 + x / hs))
+    if b == 0.0:  # relu: the kink rule at 0 gives 0
+        d = xp.where(x == 0.0, xp.zeros_like(x), d)
+    return d
+
+
+SQUAREPLUS = Spec(
+    name="squareplus",
+    family="smooth",
+    summary="Squareplus: (x + sqrt(x^2 + b)) / 2, an algebraic softplus.",
+    formula=r"f(x) = \frac{x + \sqrt{x^{2} + b}}{2}",
+    params=(Param("b", 4.0, Real(lo=0.0), "Smoothness b >= 0 of the bend at 0; b = 0 "
+                  "gives relu."),),
+    properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
+    references=(SQUAREPLUS_PAPER,),
+    value=_squareplus_value,
+    derivative=_squareplus_derivative,
+    mp=lambda mp, x, p: (x + mp.sqrt(x * x + p["b"])) / 2,
+    kinks=lambda p: (0.0,) if p["b"] == 0.0 else (),
+    equivalents={"keras": "keras.activations.squareplus", "jax": "jax.nn.squareplus"},
+    examples=""">>> import actfn
+>>> actfn.squareplus([-1e10, 0.0, 1.0])
+array([1.00000000e-10, 1.00000000e+00, 1.61803399e+00])""",
+)
+
+
+# ----------------------------------------------------------------------- sparse_plus
+
+
+def _sparse_plus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    inner = xp.clip(x, -1.0, 1.0)
+    q = (inner + 1.0) * (inner + 1.0) * 0.25
+    return xp.where(x >= 1.0, x, xp.where(x <= -1.0, 0.0 * q, q))
+
+
+SPARSE_PLUS = Spec(
+    name="sparse_plus",
+    family="smooth",
+    summary="Sparse plus: 0 below -1, (x + 1)^2 / 4 on (-1, 1), x above 1.",
+    formula=(
+        r"f(x) = \begin{cases} 0 & x \le -1 \\ \frac{(x + 1)^{2}}{4} & -1 < x < 1 \\ x & x"
+        r" \ge 1 \end{cases}"
+    ),
+    params=(),
+    properties=Properties((0.0, math.inf), "[0, inf)", True, "C1", False),
+    references=(SPARSE_PAPER,),
+    value=_sparse_plus_value,
+    derivative=lambda xp, x, p: xp.clip((x + 1.0) * 0.5, 0.0, 1.0),
+    mp=lambda mp, x, p: mp.mpf(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),
+    mp_derivative=lambda mp, x, p: min(max((x + 1) / 2, mp.mpf(0)), mp.mpf(1)),
+    equivalents={"keras": "keras.activations.sparse_plus", "jax": "jax.nn.sparse_plus"},
+    details="Its derivative is sparse_sigmoid.",
+    examples=""">>> import actfn
+>>> actfn.sparse_plus([-2.0, 0.0, 0.5, 2.0])
+array([0.    , 0.25  , 0.5625, 2.    ])""",
+)
+
+SPECS = (SOFTPLUS, SILU, HARD_SILU, GELU, MISH, SQUAREPLUS, SPARSE_PLUS)
