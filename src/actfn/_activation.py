@@ -275,6 +275,11 @@ class Spec:
     details: str = ""
     examples: str = ""
     out_shape: Callable[[tuple[int, ...], Mapping[str, Any]], tuple[int, ...]] | None = None
+    #: Optional NumPy-only kernels ``(block_f64, p) -> block_f64`` used by the
+    #: engine instead of ``value`` / ``derivative`` for NumPy inputs.  They must
+    #: meet the same accuracy bounds.
+    numpy_value: Callable[[Any, dict[str, Any]], Any] | None = None
+    numpy_derivative: Callable[[Any, dict[str, Any]], Any] | None = None
 
 
 # --------------------------------------------------------------------------- activation
@@ -448,6 +453,11 @@ class Activation:
         if out is not None:
             out = _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
         if prep.is_numpy and spec.kind == "elementwise":
+            kernel = spec.numpy_derivative if derivative else spec.numpy_value
+            if kernel is not None:
+                k = kernel
+                return _engine.elementwise(lambda _np, b, q: k(b, q), prep.x, p,
+                                           prep.result_dtype, out)
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
         xp = prep.xp
         r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)

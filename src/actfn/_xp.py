@@ -68,7 +68,7 @@ def _namespace(fname: str, arg: str, x: object) -> tuple[Any, Any]:
             f"{fname}: {arg} must be an array of {_ARRAY_LIBRARIES}, a real number or a "
             f"list of real numbers; got {_type_name(x)}"
         ) from None
-    if xp is array_api_compat.numpy:
+    if array_api_compat.is_numpy_namespace(xp):
         return np, np.asarray(x)
     return xp, x
 

@@ -156,8 +156,8 @@ def _gelu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
         # 0.5 x erfc(-x/sqrt 2): erfc, not 1 + erf, which cancels for x << 0.
         r = 0.5 * xs * nm.erfc(xp, -xs * _INV_SQRT2)
     r = xp.where(x == xs, r, -0.0 * xp.ones_like(x))
-    # +inf: the formulas give inf * 1; keep x so +inf maps to +inf and nan to nan.
-    return xp.where(x > 1e300, x, r)
+    # +inf: keep x (the clipped formula is fine there, but inf * 1 is kept exact).
+    return xp.where(x == math.inf, x, r)
 
 
 def _gelu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
