@@ -21,6 +21,8 @@ AXIS = [f for f in ALL if not f.elementwise]
 # Parameters to call each activation with where it has required ones.
 REQUIRED_PARAMS: dict[str, dict[str, Any]] = {
     "threshold": {"threshold": 0.5, "default_value": -1.0},
+    "prelu": {"alpha": 0.25},
+    "gumbel_softmax": {"rng": 0},
 }
 
 

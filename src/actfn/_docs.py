@@ -40,6 +40,8 @@ def docstring(f: Activation) -> str:
     out += ["Returns", "-------", "array"]
     if spec.kind == "gated":
         shape = "x's shape with the axis halved"
+    elif spec.kind == "reduction":
+        shape = "x's shape without the reduced axes (kept as size 1 with keepdims=True)"
     else:
         shape = "the shape of x"
     out += ["    " + line for line in textwrap.wrap(
