@@ -9,6 +9,7 @@ some parameters bound (``actfn.get({"class_name": "elu", "config": {...}})``).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import math
@@ -99,9 +100,7 @@ class Real:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             if _is_scalar_array(value):
                 return self.check(fname, pname, value.item())  # type: ignore[attr-defined]
-            raise TypeError(
-                f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}"
-            )
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
         v = float(value)
         bad = math.isnan(v) or (self.finite and math.isinf(v))
         bad = bad or v < self.lo or v > self.hi
@@ -144,9 +143,7 @@ class Axis:
 
     def _one(self, fname: str, pname: str, value: object) -> int:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-            raise TypeError(
-                f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}"
-            )
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
         return int(value)
 
 
@@ -280,6 +277,22 @@ class Spec:
     #: meet the same accuracy bounds.
     numpy_value: Callable[[Any, dict[str, Any]], Any] | None = None
     numpy_derivative: Callable[[Any, dict[str, Any]], Any] | None = None
+
+    def __post_init__(self) -> None:
+        # NaN in gives NaN out, for every elementwise value and derivative: the
+        # comparisons that select a piece are False for NaN and would pick one.
+        if self.kind == "elementwise":
+            object.__setattr__(self, "value", _propagate_nan(self.value))
+            if self.derivative is not None:
+                object.__setattr__(self, "derivative", _propagate_nan(self.derivative))
+
+
+def _propagate_nan(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+        return xp.where(xp.isnan(x), x, fn(xp, x, p))
+
+    wrapped.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapped
 
 
 # --------------------------------------------------------------------------- activation
@@ -419,9 +432,7 @@ class Activation:
         gprep = _xp.prepare(self.name, cotangent, arg="cotangent")
         xp = prep.xp
         if gprep.xp is not xp:
-            raise TypeError(
-                f"{self.name}: cotangent must come from the same array library as x"
-            )
+            raise TypeError(f"{self.name}: cotangent must come from the same array library as x")
         out_shape = self._out_shape(tuple(prep.x.shape), p)
         if tuple(gprep.x.shape) != out_shape:
             raise ValueError(
@@ -430,11 +441,12 @@ class Activation:
             )
         xc = _astype(xp, prep.x, prep.compute_dtype)
         gc = _astype(xp, gprep.x, prep.compute_dtype)
-        if self.spec.vjp is not None:
-            r = self.spec.vjp(xp, xc, gc, p)
-        else:
-            assert self.spec.derivative is not None
-            r = gc * self.spec.derivative(xp, xc, p)
+        with _quiet(prep):
+            if self.spec.vjp is not None:
+                r = self.spec.vjp(xp, xc, gc, p)
+            else:
+                assert self.spec.derivative is not None
+                r = gc * self.spec.derivative(xp, xc, p)
         return _xp.to_result(prep, r)
 
     # -- internals ------------------------------------------------------------------
@@ -444,8 +456,9 @@ class Activation:
             return shape
         return self.spec.out_shape(shape, p)
 
-    def _evaluate(self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any,
-                  derivative: bool) -> Any:
+    def _evaluate(
+        self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any, derivative: bool
+    ) -> Any:
         spec = self.spec
         fn = spec.derivative if derivative else spec.value
         assert fn is not None
@@ -456,11 +469,13 @@ class Activation:
             kernel = spec.numpy_derivative if derivative else spec.numpy_value
             if kernel is not None:
                 k = kernel
-                return _engine.elementwise(lambda _np, b, q: k(b, q), prep.x, p,
-                                           prep.result_dtype, out)
+                return _engine.elementwise(
+                    lambda _np, b, q: k(b, q), prep.x, p, prep.result_dtype, out
+                )
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
         xp = prep.xp
-        r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
+        with _quiet(prep):
+            r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
         r = _xp.to_result(prep, r)
         if out is not None:
             out[...] = r
@@ -522,6 +537,12 @@ class Activation:
         if self.spec.check is not None and not partial:
             self.spec.check(self.name, out)
         return out
+
+
+def _quiet(prep: _xp.Prepared) -> Any:
+    """No NumPy floating-point warnings from inside a formula: an intermediate
+    overflow on the way to a correct limit (exp(800) = inf) is expected."""
+    return np.errstate(all="ignore") if prep.is_numpy else contextlib.nullcontext()
 
 
 def _astype(xp: Any, x: Any, dtype: Any) -> Any:
