@@ -73,8 +73,9 @@ def docstring(f: Activation) -> str:
     else:
         text = (
             "f.vjp(x, cotangent, ...) gives the vector-Jacobian product along the axis "
-            "(no elementwise derivative)."
+            "(no elementwise derivative).  "
         )
+        text += KINK_RULE if _piecewise(f) else "f is differentiable everywhere."
     if spec.derivative_note:
         text += "  " + spec.derivative_note
     out += [*textwrap.wrap(text, 80), ""]

@@ -210,6 +210,10 @@ SPARSEMAX = Spec(
     value=_sparsemax_value,
     vjp=_sparsemax_vjp,
     mp=_sparsemax_mp,
+    derivative_note=(
+        "For sparsemax this means an entry exactly on the support boundary (output 0 "
+        "with x_i = tau) is treated as outside the support."
+    ),
     equivalents={"keras": "keras.activations.sparsemax"},
     details=(
         "tau is the threshold for which the outputs sum to 1 (Martins & Astudillo 2016, "
