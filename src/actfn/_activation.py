@@ -9,6 +9,7 @@ some parameters bound (``actfn.get({"class_name": "elu", "config": {...}})``).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import math
@@ -101,9 +102,7 @@ class Real:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             if _is_scalar_array(value):
                 return self.check(fname, pname, value.item())  # type: ignore[attr-defined]
-            raise TypeError(
-                f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}"
-            )
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
         v = float(value)
         bad = math.isnan(v) or (self.finite and math.isinf(v))
         bad = bad or v < self.lo or v > self.hi
@@ -146,9 +145,7 @@ class Axis:
 
     def _one(self, fname: str, pname: str, value: object) -> int:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-            raise TypeError(
-                f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}"
-            )
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
         return int(value)
 
 
@@ -203,9 +200,7 @@ class ArrayParam:
             bad |= arr <= 0.0
         if bad.any():
             v = arr[bad].flat[0]
-            raise ValueError(
-                f"{fname}: {pname} holds {v!r}, outside its domain: {self.describe()}"
-            )
+            raise ValueError(f"{fname}: {pname} holds {v!r}, outside its domain: {self.describe()}")
         if arr.ndim == 0:
             return float(arr)
         arr.setflags(write=False)
@@ -215,9 +210,7 @@ class ArrayParam:
         xp = value.__array_namespace__()
         want = "bool" if self.boolean else ("integral", "real floating")
         if not xp.isdtype(value.dtype, want):
-            raise TypeError(
-                f"{fname}: {pname} must be {self.describe()}; got dtype {value.dtype}"
-            )
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got dtype {value.dtype}")
         return value
 
     def broadcast(self, fname: str, pname: str, xp: Any, x: Any, value: Any) -> Any:
@@ -263,7 +256,9 @@ class Seed:
     def check(self, fname: str, pname: str, value: object) -> Any:
         if value is None or isinstance(value, np.random.Generator):
             return value
-        if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+        if isinstance(value, bool | np.bool_):
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
+        if isinstance(value, numbers.Integral):
             if int(value) < 0:
                 raise ValueError(f"{fname}: {pname}={int(value)} must be non-negative")
             return int(value)
@@ -411,6 +406,25 @@ class Spec:
     #: at once (random draws), so the blocked engine is not used.  Parameters given
     #: as arrays (an :class:`ArrayParam` holding an array) always bypass the engine.
     blockwise: Callable[[Mapping[str, Any]], bool] = lambda p: True
+    #: The closed interval of inputs where an elementwise function is defined; outside
+    #: it the value is NaN (log1mexp: [0, inf)).  Tests sample inside it.
+    domain: tuple[float, float] = (-math.inf, math.inf)
+
+    def __post_init__(self) -> None:
+        # NaN in gives NaN out, for every elementwise value and derivative: the
+        # comparisons that select a piece are False for NaN and would pick one.
+        if self.kind == "elementwise":
+            object.__setattr__(self, "value", _propagate_nan(self.value))
+            if self.derivative is not None:
+                object.__setattr__(self, "derivative", _propagate_nan(self.derivative))
+
+
+def _propagate_nan(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+        return xp.where(xp.isnan(x), x, fn(xp, x, p))
+
+    wrapped.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapped
 
 
 # --------------------------------------------------------------------------- activation
@@ -550,9 +564,7 @@ class Activation:
         gprep = _xp.prepare(self.name, cotangent, arg="cotangent")
         xp = prep.xp
         if gprep.xp is not xp:
-            raise TypeError(
-                f"{self.name}: cotangent must come from the same array library as x"
-            )
+            raise TypeError(f"{self.name}: cotangent must come from the same array library as x")
         out_shape = self._out_shape(tuple(prep.x.shape), p)
         if tuple(gprep.x.shape) != out_shape:
             raise ValueError(
@@ -561,11 +573,12 @@ class Activation:
             )
         xc = _astype(xp, prep.x, prep.compute_dtype)
         gc = _astype(xp, gprep.x, prep.compute_dtype)
-        if self.spec.vjp is not None:
-            r = self.spec.vjp(xp, xc, gc, p)
-        else:
-            assert self.spec.derivative is not None
-            r = gc * self.spec.derivative(xp, xc, p)
+        with _quiet(prep):
+            if self.spec.vjp is not None:
+                r = self.spec.vjp(xp, xc, gc, p)
+            else:
+                assert self.spec.derivative is not None
+                r = gc * self.spec.derivative(xp, xc, p)
         return _xp.to_result(prep, r)
 
     # -- internals ------------------------------------------------------------------
@@ -575,8 +588,9 @@ class Activation:
             return shape
         return self.spec.out_shape(shape, p)
 
-    def _evaluate(self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any,
-                  derivative: bool) -> Any:
+    def _evaluate(
+        self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any, derivative: bool
+    ) -> Any:
         spec = self.spec
         fn = spec.derivative if derivative else spec.value
         assert fn is not None
@@ -587,11 +601,13 @@ class Activation:
             kernel = spec.numpy_derivative if derivative else spec.numpy_value
             if kernel is not None:
                 k = kernel
-                return _engine.elementwise(lambda _np, b, q: k(b, q), prep.x, p,
-                                           prep.result_dtype, out)
+                return _engine.elementwise(
+                    lambda _np, b, q: k(b, q), prep.x, p, prep.result_dtype, out
+                )
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
         xp = prep.xp
-        r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
+        with _quiet(prep):
+            r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
         r = _xp.to_result(prep, r)
         if out is not None:
             out[...] = r
@@ -661,6 +677,12 @@ def _blockwise(spec: Spec, p: Mapping[str, Any]) -> bool:
         if isinstance(prm.domain, ArrayParam) and not isinstance(p[prm.name], float | None):
             return False
     return spec.blockwise(p)
+
+
+def _quiet(prep: _xp.Prepared) -> Any:
+    """No NumPy floating-point warnings from inside a formula: an intermediate
+    overflow on the way to a correct limit (exp(800) = inf) is expected."""
+    return np.errstate(all="ignore") if prep.is_numpy else contextlib.nullcontext()
 
 
 def _astype(xp: Any, x: Any, dtype: Any) -> Any:

@@ -176,9 +176,7 @@ def check_out(
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{fname}: out must be a numpy.ndarray; got {_type_name(out)}")
     if out.shape != tuple(shape):
-        raise ValueError(
-            f"{fname}: out has shape {out.shape}; the result has shape {tuple(shape)}"
-        )
+        raise ValueError(f"{fname}: out has shape {out.shape}; the result has shape {tuple(shape)}")
     if out.dtype != dtype:
         raise ValueError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dtype}")
     if not out.flags.writeable:

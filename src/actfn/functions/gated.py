@@ -122,7 +122,7 @@ SWIGLU = Spec(
     "silu(x @ W) * (x @ V) (actfn's halves are [a, b] = [x @ V, x @ W]).",
     examples=""">>> import actfn
 >>> actfn.swiglu([2.0, 3.0, 0.0, 1.0])
-array([0.        , 2.19317573])""",
+array([0.        , 2.19317574])""",
 )
 
 GEGLU = Spec(
@@ -133,8 +133,7 @@ GEGLU = Spec(
     formula=r"f(x) = a \otimes \operatorname{gelu}(b), \quad x = [a, b]",
     params=(
         _AXIS,
-        Param("approximate", False, Boolean(),
-              "If True, use gelu's tanh approximation (as gelu)."),
+        Param("approximate", False, Boolean(), "If True, use gelu's tanh approximation (as gelu)."),
     ),
     properties=_RANGE,
     references=(SHAZEER,),
@@ -162,8 +161,7 @@ REGLU = Spec(
     vjp=_REGLU[1],
     mp=_mp_gated(lambda mp, b, p: max(b, mp.mpf(0))),
     out_shape=_out_shape("reglu"),
-    details=_SPLIT_TEXT + "  At b = 0 the derivative with respect to b is 0 (the kink "
-    "rule).",
+    details=_SPLIT_TEXT + "  At b = 0 the derivative with respect to b is 0 (the kink rule).",
     differences="Not in Keras, PyTorch or JAX as a function.",
     examples=""">>> import actfn
 >>> actfn.reglu([2.0, 3.0, -1.0, 1.0])

@@ -19,8 +19,7 @@ from .._activation import (
 from .normalizing import SOFTMAX
 
 MAECHLER = Reference(
-    "Mächler (2012), Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr "
-    "package",
+    "Mächler (2012), Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
     "https://cran.r-project.org/web/packages/Rmpfr/vignettes/log1mexp-note.pdf",
 )
 JAX_DOCS = Reference(
@@ -86,13 +85,14 @@ LOGSUMEXP = Spec(
     summary="log(sum(exp(x))) over axes, without overflow: a smooth maximum.",
     formula=r"f(x) = \log \sum_{i} e^{x_i}",
     params=(
-        Param("axis", None, Axis(multiple=True),
-              "Axis or axes to reduce; None for all axes."),
-        Param("keepdims", False, Boolean(),
-              "If True, the reduced axes are kept with size 1."),
-        Param("where", None, _MASK,
-              "Boolean mask broadcast against x: only entries where it is True take part; "
-              "None for all entries (JAX's where)."),
+        Param("axis", None, Axis(multiple=True), "Axis or axes to reduce; None for all axes."),
+        Param("keepdims", False, Boolean(), "If True, the reduced axes are kept with size 1."),
+        Param(
+            "where",
+            None,
+            _MASK,
+            "Mask broadcast against x: only entries where it is True take part.",
+        ),
     ),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C-inf", False),
     references=(JAX_DOCS,),
@@ -154,7 +154,8 @@ def _log1mexp_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
         return mp.nan
     if x == 0:
         return mp.ninf
-    return mp.log(-mp.expm1(-x))
+    # log1p keeps the tiny result for large x (log(1 - 1e-130) is 0 at 60 digits).
+    return mp.log(-mp.expm1(-x)) if x < 1 else mp.log1p(-mp.exp(-x))
 
 
 def _log1mexp_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -173,6 +174,7 @@ LOG1MEXP = Spec(
     params=(),
     properties=Properties((-math.inf, 0.0), "(-inf, 0]", True, "C-inf", False),
     references=(MAECHLER,),
+    domain=(0.0, math.inf),
     value=_log1mexp_value,
     derivative=_log1mexp_derivative,
     mp=_log1mexp_mp,
@@ -184,7 +186,7 @@ LOG1MEXP = Spec(
     differences="JAX's log1mexp uses the same two branches.",
     examples=""">>> import actfn
 >>> actfn.log1mexp([1e-20, 0.5, 50.0])
-array([-4.60517019e+01, -9.32664184e-01, -1.92874985e-22])
+array([-4.60517019e+01, -9.32752130e-01, -1.92874985e-22])
 >>> actfn.log1mexp([0.0, -1.0])
 array([-inf,  nan])""",
 )

@@ -18,7 +18,6 @@ from .._activation import (
     Reference,
     Seed,
     Spec,
-    min_norm,
     normalize_axes,
 )
 from .normalizing import BRIDLE, SOFTMAX
@@ -45,9 +44,11 @@ GUMBEL_PAPERS = (
     ),
 )
 
-_RNG_DOC = (
-    "Randomness: None for fresh entropy, an int seed (the same draws at every call, so "
-    "value and vjp see the same noise) or a numpy.random.Generator (advanced by each call)."
+_RNG_DOC = "Randomness: None (fresh), an int seed (same draws each call) or a Generator."
+_RNG_TEXT = (
+    "rng=None draws fresh noise at every call; an int seed gives the same draws at every "
+    "call (so value and vjp see the same noise); a numpy.random.Generator is advanced "
+    "by each call."
 )
 
 
@@ -100,8 +101,14 @@ SOFTMIN = Spec(
     kind="normalizing",
     summary="Softmax of -x: exp(-x) / sum(exp(-x)) along an axis.",
     formula=r"f(x)_i = \frac{e^{-x_i}}{\sum_{j} e^{-x_j}}",
-    params=(Param("axis", -1, Axis(multiple=True),
-                  "Axis or axes along which to normalize; None for all axes."),),
+    params=(
+        Param(
+            "axis",
+            -1,
+            Axis(multiple=True),
+            "Axis or axes along which to normalize; None for all axes.",
+        ),
+    ),
     properties=Properties((0.0, 1.0), "[0, 1], sums to 1", False, "C-inf", False),
     references=(BRIDLE,),
     value=_softmin_value,
@@ -141,9 +148,14 @@ PRELU = Spec(
     summary="Parametric rectified linear unit: x for x >= 0, alpha * x below, with "
     "alpha an array (one slope per channel).",
     formula=r"f(x) = \begin{cases} x & x \ge 0 \\ \alpha\,x & x < 0 \end{cases}",
-    params=(Param("alpha", REQUIRED, _ALPHA_ANY,
-                  "Slope α below 0: a number, or an array broadcast against x (NumPy "
-                  "rules), e.g. one slope per channel."),),
+    params=(
+        Param(
+            "alpha",
+            REQUIRED,
+            _ALPHA_ANY,
+            "Slope α below 0: a number, or an array broadcast against x.",
+        ),
+    ),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", False),
     references=(PRELU_PAPER,),
     value=_prelu_value,
@@ -177,9 +189,7 @@ array([[0.1, 0.2, 0.3],
 
 def _rrelu_check(fname: str, p: dict[str, Any]) -> None:
     if p["lower"] > p["upper"]:
-        raise ValueError(
-            f"{fname}: lower={p['lower']!r} must not exceed upper={p['upper']!r}"
-        )
+        raise ValueError(f"{fname}: lower={p['lower']!r} must not exceed upper={p['upper']!r}")
 
 
 def _rrelu_slopes(xp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -211,9 +221,12 @@ RRELU = Spec(
     params=(
         Param("lower", 1.0 / 8.0, Real(), "Lower bound l of the slope."),
         Param("upper", 1.0 / 3.0, Real(), "Upper bound u of the slope, u >= l."),
-        Param("training", False, Boolean(),
-              "If True, draw a slope per element from U(lower, upper); if False use "
-              "(lower + upper)/2."),
+        Param(
+            "training",
+            False,
+            Boolean(),
+            "If True, a random slope per element; if False, (lower + upper)/2.",
+        ),
         Param("rng", None, Seed(), _RNG_DOC),
     ),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", False),
@@ -228,7 +241,7 @@ RRELU = Spec(
     derivative_note="In training mode the derivative uses the slopes drawn from rng: "
     "pass the same int seed to the value and the derivative (or vjp) to get the "
     "slopes of that forward pass.",
-    details="Slopes are drawn in float64 with NumPy's Generator.uniform, one per "
+    details=_RNG_TEXT + "  Slopes are drawn in float64 with NumPy's Generator.uniform, one per "
     "element of x, then moved to x's library and device.",
     differences="PyTorch draws slopes from its own generator, so its training-mode values "
     "differ draw by draw; the evaluation-mode value is the same.  PyTorch's training and "
@@ -307,9 +320,12 @@ GUMBEL_SOFTMAX = Spec(
     ),
     params=(
         Param("tau", 1.0, Real(lo=0.0, lo_open=True), "Temperature τ > 0."),
-        Param("hard", False, Boolean(),
-              "If True, return the one-hot vector of the sample's largest entry "
-              "(straight-through: the vjp is that of the soft sample)."),
+        Param(
+            "hard",
+            False,
+            Boolean(),
+            "If True, the one-hot vector of the sample (straight-through vjp).",
+        ),
         Param("axis", -1, Axis(), "Axis along which the function acts."),
         Param("rng", None, Seed(), _RNG_DOC),
     ),
@@ -319,7 +335,8 @@ GUMBEL_SOFTMAX = Spec(
     vjp=_gumbel_vjp,
     mp=_gumbel_mp,
     equivalents={"torch": "torch.nn.functional.gumbel_softmax"},
-    details="x holds unnormalized log-probabilities (logits).  The Gumbel noise is drawn "
+    details=_RNG_TEXT
+    + "  x holds unnormalized log-probabilities (logits).  The Gumbel noise is drawn "
     "in float64 with NumPy's Generator.gumbel, one value per element of x.  The vjp is "
     "the derivative for the noise drawn from rng: with an int seed, value and vjp use "
     "the same noise.  When hard, ties go to the first maximum.  The properties are "
