@@ -177,9 +177,11 @@ class ArrayParam:
     def check(self, fname: str, pname: str, value: object) -> Any:
         if value is None and self.optional:
             return None
+        import array_api_compat
+
         if isinstance(value, numbers.Number | np.generic | list | tuple | np.ndarray):
             arr = np.asarray(value)
-        elif hasattr(value, "__array_namespace__"):
+        elif array_api_compat.is_array_api_obj(value):
             return self._check_foreign(fname, pname, value)
         else:
             raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
@@ -199,7 +201,7 @@ class ArrayParam:
         if self.positive:
             bad |= arr <= 0.0
         if bad.any():
-            v = arr[bad].flat[0]
+            v = float(arr[bad].flat[0])
             raise ValueError(f"{fname}: {pname} holds {v!r}, outside its domain: {self.describe()}")
         if arr.ndim == 0:
             return float(arr)
@@ -207,7 +209,9 @@ class ArrayParam:
         return arr
 
     def _check_foreign(self, fname: str, pname: str, value: Any) -> Any:
-        xp = value.__array_namespace__()
+        import array_api_compat
+
+        xp = array_api_compat.array_namespace(value)
         want = "bool" if self.boolean else ("integral", "real floating")
         if not xp.isdtype(value.dtype, want):
             raise TypeError(f"{fname}: {pname} must be {self.describe()}; got dtype {value.dtype}")
@@ -237,7 +241,8 @@ class ArrayParam:
             return value if value.dtype == dtype else xp.astype(value, dtype)
         if xp is np:
             return value.astype(dtype, copy=False)
-        return xp.asarray(value, dtype=dtype, device=device)
+        # a writable copy: checked NumPy parameters are read-only, which torch warns about
+        return xp.asarray(np.array(value), dtype=dtype, device=device)
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:

@@ -234,6 +234,9 @@ RRELU = Spec(
     value=lambda xp, x, p: _leaky(xp, x, _rrelu_slopes(xp, x, p)),
     derivative=lambda xp, x, p: _leaky_derivative(xp, x, _rrelu_slopes(xp, x, p)),
     mp=_rrelu_mp,
+    mp_derivative=lambda mp, x, p: (
+        mp.mpf(1) if x > 0 else (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
+    ),
     kinks=lambda p: (0.0,),
     check=_rrelu_check,
     blockwise=lambda p: not p["training"],
