@@ -512,10 +512,22 @@ class Activation:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Activation):
             return NotImplemented
-        return self.spec is other.spec and self._bound == other._bound
+        return self.spec is other.spec and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.spec.name, tuple(sorted(self._bound.items(), key=lambda kv: kv[0]))))
+        return hash((self.spec.name, self._key()))
+
+    def _key(self) -> tuple[tuple[str, Any], ...]:
+        # Array parameters (ArrayParam) compare by value: NumPy arrays by shape,
+        # dtype and bytes, other libraries' arrays by identity.
+        def frozen(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                return ("ndarray", v.shape, v.dtype.str, v.tobytes())
+            if isinstance(v, np.random.Generator) or hasattr(v, "shape"):
+                return ("object", id(v))
+            return v
+
+        return tuple(sorted((k, frozen(v)) for k, v in self._bound.items()))
 
     def __reduce__(self) -> tuple[Any, ...]:
         from ._registry import _rebuild
