@@ -227,7 +227,11 @@ THRESHOLD = Spec(
             "Value v given to inputs at or below the threshold.",
         ),
     ),
-    properties=Properties((-math.inf, math.inf), "(-inf, inf)", False, "discontinuous", False),
+    # For threshold=0.5, default_value=-1, as in the examples: the values are -1 and
+    # (0.5, inf), non-decreasing, with a jump at 0.5.
+    properties=Properties(
+        (-1.0, math.inf), "{v} and (threshold, inf)", True, "discontinuous", False
+    ),
     references=(KERAS_DOCS,),
     value=lambda xp, x, p: xp.where(x > p["threshold"], x, xp.full_like(x, p["default_value"])),
     # At the jump the pieces have slopes 0 and 1: the rule gives 0.
@@ -235,8 +239,8 @@ THRESHOLD = Spec(
     mp=lambda mp, x, p: x if x > p["threshold"] else mp.mpf(p["default_value"]),
     kinks=lambda p: (p["threshold"],),
     equivalents={"keras": "keras.activations.threshold", "torch": "torch.nn.functional.threshold"},
-    details="Monotonic only when default_value <= threshold; the properties are for "
-    "threshold=0, default_value=0 (where it equals relu).",
+    details="Monotonic when default_value <= threshold; the properties listed are for "
+    "threshold=0.5, default_value=-1.",
     differences="PyTorch's threshold(input, threshold, value) is the same function.",
     examples=""">>> import actfn
 >>> actfn.threshold([-1.0, 0.5, 2.0], 0.5, -9.0)

@@ -211,9 +211,11 @@ SILU = Spec(
     summary="Sigmoid linear unit (swish): x * sigmoid(x).",
     formula=r"f(x) = \frac{x}{1 + e^{-x}}",
     params=(),
+    # Minima of silu, gelu and mish: mpmath.findroot of the derivative at 30 digits.
     properties=Properties((-0.2784645427610738, math.inf), "[-0.2785, inf)", False, "C-inf", False),
     references=(SILU_PAPER, SWISH_PAPER),
-    value=lambda xp, x, p: x * nm.sigmoid(xp, x),
+    # Below -800, x sigmoid(x) is -0 in float64; max(x, -800) keeps -inf * 0 away.
+    value=lambda xp, x, p: xp.maximum(x, -800.0) * nm.sigmoid(xp, x),
     derivative=_silu_derivative,
     mp=lambda mp, x, p: x / (1 + mp.exp(-x)),
     equivalents={
@@ -252,7 +254,8 @@ HARD_SILU = Spec(
     properties=Properties((-0.375, math.inf), "[-0.375, inf)", False, "C0", False),
     references=(HARD_SWISH_PAPER,),
     # x * ((x + 3)/6): x + 3 is exact near -3, so no cancellation there.
-    value=lambda xp, x, p: x * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
+    # (max(x, -3) keeps -inf * 0 away; below -3 the product is -3 * 0 = -0.)
+    value=lambda xp, x, p: xp.maximum(x, -3.0) * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
     derivative=_hard_silu_derivative,
     mp=lambda mp, x, p: x * min(max((x + 3) / 6, mp.mpf(0)), mp.mpf(1)),
     kinks=lambda p: (-3.0, 3.0),
@@ -334,7 +337,8 @@ GELU = Spec(
             "If True, use the tanh approximation of Hendrycks & Gimpel.",
         ),
     ),
-    properties=Properties((-0.16997120747194272, math.inf), "[-0.17, inf)", False, "C-inf", False),
+    # The minimum -0.169971207479903661693868 is at x = -0.751791524693564457 (mpmath).
+    properties=Properties((-0.16997120747990366, math.inf), "[-0.17, inf)", False, "C-inf", False),
     references=(GELU_PAPER,),
     value=_gelu_value,
     derivative=_gelu_derivative,
@@ -373,7 +377,8 @@ def _mish_n(xp: Any, x: Any) -> Any:
 
 def _mish_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     n = _mish_n(xp, x)
-    return xp.where(x > _MISH_CAP, x, x * (n / (n + 2.0)))
+    # Below -800 the product is -0 in float64; max(x, -800) keeps -inf * 0 away.
+    return xp.where(x > _MISH_CAP, x, xp.maximum(x, -800.0) * (n / (n + 2.0)))
 
 
 def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -393,9 +398,7 @@ MISH = Spec(
     summary="Mish: x * tanh(softplus(x)).",
     formula=r"f(x) = x \tanh\big(\log(1 + e^{x})\big)",
     params=(),
-    properties=Properties(
-        (-0.30884303743033387, math.inf), "[-0.3088, inf)", False, "C-inf", False
-    ),
+    properties=Properties((-0.3088434130172504, math.inf), "[-0.3088, inf)", False, "C-inf", False),
     references=(MISH_PAPER,),
     value=_mish_value,
     derivative=_mish_derivative,
