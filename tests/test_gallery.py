@@ -47,13 +47,17 @@ def test_every_formula_converts(name: str) -> None:
         (r"x_i^2", "<msubsup><mi>x</mi><mi>i</mi><mn>2</mn></msubsup>"),
         (r"\sqrt{b}", "<msqrt><mrow><mi>b</mi></mrow></msqrt>"),
         (r"\alpha\Phi", '<mi>α</mi><mi mathvariant="normal">Φ</mi>'),
-        (r"\operatorname{clip}(x)", "<mi>clip</mi><mo>&#x2061;</mo><mo>(</mo>"),
+        (r"\operatorname{clip}(x)", "<mi>clip</mi><mo>&#x2061;</mo><mrow><mo>(</mo>"),
         (r"\text{or}", "<mtext>or</mtext>"),
         (r"\sum_{j} x", '<munder><mo largeop="true" movablelimits="true">∑</mo>'),
         (r"a - b", "<mo>−</mo>"),
         (r"a < b", "<mo>&lt;</mo>"),
         (r"\big(x\big)", '<mo minsize="1.2em" maxsize="1.2em">(</mo>'),
         (r"\left(x\right)", "<mo>(</mo><mrow><mi>x</mi></mrow><mo>)</mo>"),
+        # Bracket pairs get their own row so they stretch only to their contents.
+        (r"f(x) = 1", "<mi>f</mi><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mo>=</mo>"),
+        (r"f(x)_i", "<msub><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mi>i</mi></msub>"),
+        (r"\Big(-x\Big)", '<mo form="prefix">−</mo>'),
     ],
 )
 def test_mathml_constructs(tex: str, expected: str) -> None:

@@ -311,6 +311,13 @@ def read_values(values: Sequence[str], stdin: Any = None) -> np.ndarray:
         if not path.is_file():
             raise UsageError(f"cannot read {values[0]!r}: no such file")
         if path.suffix.lower() == ".npy":
+            try:
+                with path.open("rb") as fh:
+                    magic = fh.read(6)
+            except OSError as e:
+                raise UsageError(f"cannot read {values[0]!r}: {e}") from None
+            if magic != b"\x93NUMPY":
+                raise UsageError(f"cannot read {values[0]!r}: not a .npy file (no NumPy header)")
             return _load_npy(path, str(path))
         try:
             text = path.read_text(encoding="utf-8")
@@ -619,6 +626,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 success, 2 user error)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), None)
+    if command in _PLUGINS and not _plugin_available(command):
+        print(
+            f"{PROG} {command}: error: the {command} module (actfn.{command}) is not "
+            "available in this installation",
+            file=sys.stderr,
+        )
+        return 2
     parser = build_parser(command)
     try:
         args = parser.parse_args(_protect_negative_numbers(args_list))

@@ -160,6 +160,7 @@ def plot(
     The format comes from the suffix of ``path`` (``.png``, ``.svg`` or ``.pdf``).
     With ``derivative`` each derivative is drawn dashed in its function's colour.
     """
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -202,5 +203,7 @@ def plot(
         metadata = {"Date": None}
     elif fmt == "pdf":
         metadata = {"CreationDate": None}
-    fig.savefig(path, format=fmt, metadata=metadata)
+    # SVG text stays text (searchable, accessible, smaller) instead of glyph outlines.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(path, format=fmt, metadata=metadata)
     return path
