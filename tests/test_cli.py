@@ -347,6 +347,31 @@ def test_gallery_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     )
 
 
+def test_gallery_open(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    code, out, _ = run(capsys, "gallery", "-o", str(tmp_path), "--open")
+    assert code == 0
+    assert opened == [Path(out.strip()).resolve().as_uri()]
+
+
+def test_a_new_activation_is_listed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    spec = dataclasses.replace(actfn.softplus.spec, name="half_softplus")
+    monkeypatch.setitem(actfn.ACTIVATIONS, "half_softplus", actfn.Activation(spec))
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and out.splitlines()[-1].startswith("half_softplus ")
+    code, out, _ = run(capsys, "eval", "half_softplus", "0")
+    assert code == 0 and out.strip() == four_digits([np.log(2.0)])
+
+
 # --------------------------------------------------------------------------- plugins
 
 

@@ -417,3 +417,31 @@ def test_gallery_copy_is_self_contained(site: Path, tmp_path: Path) -> None:
     for path in copy.rglob("*.html"):
         for m in re.finditer(r'(?:src|href)="([^"#:]+)(?:#[^"]*)?"', _text(path)):
             assert (path.parent / m.group(1)).resolve().exists(), (path.name, m.group(1))
+
+
+def test_a_new_activation_gets_a_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import dataclasses
+
+    spec = dataclasses.replace(
+        actfn.softplus.spec,
+        name="half_softplus",
+        family="experimental",
+        formula=r"f(x) = \frac{1}{2}\log(1 + e^{x})",
+    )
+    mine = tmp_path / build.PAGE_DIR / "notes.html"
+    mine.parent.mkdir()
+    mine.write_text("the user's own file", encoding="utf-8")
+    with monkeypatch.context() as m:
+        m.setitem(actfn.ACTIVATIONS, "half_softplus", actfn.Activation(spec))
+        build.build_site(tmp_path, docs=tmp_path)
+        page = _text(tmp_path / build.page_name("half_softplus"))
+        assert "<mfrac>" in page and "half_softplus" in page
+        index = _text(tmp_path / "index.html")
+        assert 'id="family-experimental"' in index and build.page_name("half_softplus") in index
+        assert 'id="pick-half_softplus"' in _text(tmp_path / "compare.html")
+    assert mine.is_file()  # a folder that was not a site: nothing deleted
+    # Rebuilt without it, the site drops its page.
+    mine.unlink()
+    build.build_site(tmp_path, docs=tmp_path)
+    assert not (tmp_path / build.page_name("half_softplus")).exists()
+    assert (tmp_path / build.page_name("relu")).is_file()

@@ -18,7 +18,6 @@ import html
 import itertools
 import json
 import math
-import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +43,7 @@ COMPARE_POINTS = 161
 MAX_COMBINATIONS = 600
 #: Folder of the per-activation pages inside the site.
 PAGE_DIR = "a"
+MARKER = ".actfn-site"
 STATIC = ("style.css", "compare.js")
 # Inputs of the computed examples of the functions along an axis: the seed
 # document's softmax examples.
@@ -206,7 +206,7 @@ def _sample_table(f: actfn.Activation) -> str:
         x = np.array(SAMPLE_X)
         y = np.asarray(f(x, **params))
         d = np.asarray(f.derivative(x, **params))
-        with_params = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        with_params = ", ".join(f"{k}={v!r}" for k, v in params.items() if v != f.defaults.get(k))
         cap = f"{f.name}(x{', ' + with_params if with_params else ''}) and its derivative"
         rows = "".join(
             f'<tr><td class="num">{format_number(a)}</td><td class="num">{format_number(b)}'
@@ -582,9 +582,15 @@ def build_site(out: Path, docs: Path | None = None, progress: TextIO | None = No
             print(f"[{k}/{steps}] {what}", file=progress, flush=True)
 
     out.mkdir(parents=True, exist_ok=True)
-    page_dir = out / PAGE_DIR
-    if page_dir.is_dir():  # pages of activations no longer in the registry go away
-        shutil.rmtree(page_dir)
+    marker = out / MARKER
+    if marker.is_file():
+        # A site built here before: pages of activations no longer in the registry go.
+        # (Without the marker nothing is deleted: the folder may hold the user's files.)
+        keep = {f"{name}.html" for name in selected}
+        for stale in (out / PAGE_DIR).glob("*.html"):
+            if stale.name not in keep:
+                stale.unlink()
+    _write(marker, "This folder is a site built by `actfn gallery`; it is rebuilt in place.\n")
     for name in STATIC:
         _write(
             out / name,
