@@ -58,6 +58,12 @@ def test_every_formula_converts(name: str) -> None:
         (r"f(x) = 1", "<mi>f</mi><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mo>=</mo>"),
         (r"f(x)_i", "<msub><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mi>i</mi></msub>"),
         (r"\Big(-x\Big)", '<mo form="prefix">−</mo>'),
+        (r"1 + |x|", "<mrow><mo>|</mo><mi>x</mi><mo>|</mo></mrow>"),
+        (
+            r"x \tanh x",
+            '<mspace width="0.1667em"></mspace><mi>tanh</mi><mo>&#x2061;</mo>'
+            '<mspace width="0.1667em"></mspace><mi>x</mi>',
+        ),
     ],
 )
 def test_mathml_constructs(tex: str, expected: str) -> None:

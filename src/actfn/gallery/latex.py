@@ -428,7 +428,8 @@ class _Parser:
                 return Cases([r for r in rows if any(c.items for c in r)])
 
 
-_PAIRS = {"(": ")", "[": "]", "⟨": "⟩", "⌊": "⌋", "⌈": "⌉", "{": "}"}
+# Opening delimiter -> closing one; | and ‖ open and close alike.
+_PAIRS = {"(": ")", "[": "]", "⟨": "⟩", "⌊": "⌋", "⌈": "⌉", "{": "}", "|": "|", "‖": "‖"}
 
 
 def _closing(item: Node) -> Op | None:
@@ -448,12 +449,18 @@ def _group(items: list[Node]) -> list[Node]:
     """
     stack: list[list[Node]] = [[]]
     for item in items:
-        if isinstance(item, Op) and item.text in _PAIRS:
-            stack.append([item])
-            continue
         close = _closing(item)
         top = stack[-1]
-        if close is not None and len(stack) > 1 and _PAIRS[top[0].text] == close.text:  # type: ignore[union-attr]
+        opened = top[0] if len(stack) > 1 else None
+        matches = (
+            close is not None
+            and isinstance(opened, Op)
+            and _PAIRS.get(opened.text, opened.text) == close.text
+        )
+        if not matches and isinstance(item, Op) and item.text in _PAIRS:
+            stack.append([item])
+            continue
+        if matches:
             stack.pop()
             if isinstance(item, Scripts):
                 item.base = Row([*top, item.base])
@@ -487,6 +494,9 @@ def _ml(node: Node | None) -> str:
         parts = []
         for k, item in enumerate(node.items):
             prev = node.items[k - 1] if k > 0 else None
+            nxt = node.items[k + 1] if k + 1 < len(node.items) else None
+            if _is_function(item) and prev is not None and not isinstance(prev, Op | Space):
+                parts.append(_THIN)  # x tanh(...): a thin space before a function name
             if (
                 isinstance(item, Op)
                 and item.text in ("−", "+", "±")
@@ -499,9 +509,10 @@ def _ml(node: Node | None) -> str:
                 parts.append(f'<mo form="prefix">{_esc(item.text)}</mo>')
                 continue
             parts.append(_ml(item))
-            nxt = node.items[k + 1] if k + 1 < len(node.items) else None
             if _is_function(item) and nxt is not None and not isinstance(nxt, Space):
                 parts.append("<mo>&#x2061;</mo>")
+                if not _bracketed(nxt):
+                    parts.append(_THIN)  # tanh x, log Σ: a thin space after the name
         return "<mrow>" + "".join(parts) + "</mrow>"
     if isinstance(node, Ident):
         variant = ' mathvariant="normal"' if node.upright and len(node.text) == 1 else ""
@@ -555,6 +566,14 @@ def _ml(node: Node | None) -> str:
             + "</mtable></mrow>"
         )
     raise TypeError(type(node).__name__)  # pragma: no cover - exhaustive
+
+
+_THIN = '<mspace width="0.1667em"></mspace>'
+
+
+def _bracketed(node: Node) -> bool:
+    """A group that starts with a bracket, (x) or \big(x\big)."""
+    return isinstance(node, Row) and bool(node.items) and isinstance(node.items[0], Op)
 
 
 def _is_function(node: Node) -> bool:
