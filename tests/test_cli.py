@@ -161,6 +161,10 @@ def test_eval_dtype_and_output_file(capsys: pytest.CaptureFixture[str], tmp_path
     got = np.load(target, allow_pickle=False)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, actfn.sigmoid(np.array([0.0, 1.0], dtype=np.float32)))
+    ml_dtypes = pytest.importorskip("ml_dtypes", reason="ml_dtypes is not installed")
+    code, out, _ = run(capsys, "eval", "gelu", "1", "--dtype", "bfloat16")
+    rounded = np.asarray(actfn.gelu(1.0)).astype(ml_dtypes.bfloat16)  # one rounding
+    assert code == 0 and out.strip() == four_digits([float(rounded)])
     code, out, err = run(capsys, "eval", "sigmoid", "0", "-o", str(tmp_path / "out.txt"))
     assert_user_error(code, out, err, "must end in .npy")
 
@@ -212,6 +216,9 @@ def test_eval_standard_input(
     monkeypatch.setattr(sys, "stdin", fake)
     code, out, _ = run(capsys, "eval", "softsign", "-")
     assert code == 0 and out.strip() == "[-0.5 0.5]"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("-1\n2\n3\n"))  # a column: a vector
+    code, out, _ = run(capsys, "eval", "softmax", "-")
+    assert code == 0 and out.strip() == four_digits(actfn.softmax([-1.0, 2.0, 3.0]))
     monkeypatch.setattr(sys, "stdin", io.StringIO("1 two\n"))
     assert_user_error(*run(capsys, "eval", "relu", "-"), "standard input line 1, column 2")
 

@@ -115,9 +115,10 @@ def _params(f: actfn.Activation, items: Sequence[str] | None) -> dict[str, Any]:
 
 def format_array(a: np.ndarray) -> str:
     """An array with 4 significant digits, NumPy's layout: ``[0.02364 0.06426 ...]``."""
-    return np.array2string(
-        np.asarray(a), formatter={"float_kind": format_number}, max_line_width=100
-    )
+    a = np.asarray(a)
+    if a.dtype.kind not in "biufc":  # bfloat16 and other extension dtypes: print as float
+        a = a.astype(np.float64)
+    return np.array2string(a, formatter={"float_kind": format_number}, max_line_width=100)
 
 
 def _interval(lo: float, hi: float) -> str:
@@ -269,7 +270,10 @@ def _read_csv_text(text: str, where: str, allow_spaces: bool) -> np.ndarray:
     if not rows:
         raise UsageError(f"{where}: no numbers found")
     a = np.array(rows, dtype=np.float64)
-    return a[0] if a.shape[0] == 1 else a
+    # One row, or one value per line (a column): a vector.
+    if a.shape[0] == 1 or a.shape[1] == 1:
+        return a.ravel()
+    return a
 
 
 def _load_npy(source: Any, where: str) -> np.ndarray:
