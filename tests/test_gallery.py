@@ -403,6 +403,25 @@ def test_compare_page_in_chromium(site: Path, browser: Any, tmp_path: Path) -> N
         view.close()
 
 
+def test_the_browser_guard_catches_network_loads(browser: Any, tmp_path: Path) -> None:
+    # The checks above would miss nothing: a page that loads from the network fails them.
+    page_path = tmp_path / "leaky.html"
+    page_path.write_text(
+        '<!DOCTYPE html><title>t</title><img src="http://192.0.2.1/x.png" '
+        'alt="x"><script>console.error("boom")</script>',
+        encoding="utf-8",
+    )
+    view = _Page(browser)
+    try:
+        view.open(page_path)
+        assert view.outside == ["http://192.0.2.1/x.png"]
+        assert any("boom" in e for e in view.errors)
+        with pytest.raises(AssertionError):
+            view.check()
+    finally:
+        view.close()
+
+
 def test_site_is_usable_on_a_phone(site: Path, browser: Any, tmp_path: Path) -> None:
     view = _Page(browser, width=390, height=844)
     try:
