@@ -244,7 +244,8 @@ def test_compare_data_covers_every_activation(site: Path) -> None:
         want = plotting.curve(f, x).y
         got = np.array([np.nan if v is None else v for v in entry["y"][k]])
         ok = np.isfinite(got)
-        assert ok.sum() > len(x) // 2
+        # Finite where the library is (some functions are defined on x >= 0 only).
+        np.testing.assert_array_equal(ok, np.isfinite(want) & (np.abs(want) <= 1e6))
         np.testing.assert_allclose(got[ok], want[ok], rtol=1e-3, atol=1e-12)
     elu = next(a for a in data["activations"] if a["name"] == "elu")
     assert [p["name"] for p in elu["params"]] == ["alpha"]

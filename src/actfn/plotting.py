@@ -21,7 +21,7 @@ import numpy as np
 
 import actfn
 
-from .gallery.records import is_required
+from .gallery.records import differs, is_required
 
 __all__ = [
     "FORMATS",
@@ -47,6 +47,7 @@ _ILLUSTRATIVE: dict[str, dict[str, Any]] = {
 _SLICES: dict[str, tuple[tuple[float, ...], str]] = {
     "normalizing": ((1.0, 0.0), "first output of {name}([x, 0])"),
     "gated": ((1.0, 1.0), "{name}([x, x])"),
+    "reduction": ((1.0, 0.0), "{name}([x, 0])"),
 }
 
 
@@ -60,6 +61,8 @@ def illustrative_params(f: actfn.Activation) -> dict[str, Any]:
             out[p.name] = chosen[p.name]
         elif is_required(default):
             out[p.name] = _value_in(p.domain)
+        elif default is None and "seed" in p.domain.describe():
+            out[p.name] = 0  # a random activation: a fixed seed draws the same curve each time
         else:
             out[p.name] = default
     return out
@@ -114,15 +117,19 @@ def curve(
     p = {k: v for k, v in p.items() if k != "axis"}
     c = np.asarray(coef)
     rows = x[:, None] * c[None, :]
+    out = np.asarray(f(rows, axis=-1, **p))
+    # A reduction (one value per row) is shown whole; otherwise the first output.
+    reduced = out.ndim == 1
     if not derivative:
-        y = np.asarray(f(rows, axis=-1, **p))
-        return Curve(x, y[:, 0].astype(np.float64))
-    # d/dx of the first output of f(c x): the vjp with cotangent e_0, dotted with c.
-    out_shape = np.asarray(f(rows, axis=-1, **p)).shape
-    g = np.zeros(out_shape)
-    g[:, 0] = 1.0
+        y = out if reduced else out[:, 0]
+        return Curve(x, y.astype(np.float64))
+    # d/dx of the shown output of f(c x): the vjp with cotangent e_0 (or 1 for a
+    # reduction), dotted with c.
+    g = np.ones(out.shape) if reduced else np.zeros(out.shape)
+    if not reduced:
+        g[:, 0] = 1.0
     back = np.asarray(f.vjp(rows, g, axis=-1, **p))
-    return Curve(x, (back * c[None, :]).sum(axis=1))
+    return Curve(x, (back * c[None, :]).sum(axis=1).astype(np.float64))
 
 
 def y_limits(ys: Sequence[np.ndarray], cap: float = 6.0) -> tuple[float, float]:
@@ -141,7 +148,7 @@ def y_limits(ys: Sequence[np.ndarray], cap: float = 6.0) -> tuple[float, float]:
 
 def _label(f: actfn.Activation, params: Mapping[str, Any], derivative: bool) -> str:
     shown = display_params(f, params)
-    args = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v != f.defaults.get(k))
+    args = ", ".join(f"{k}={v!r}" for k, v in shown.items() if differs(v, f.defaults.get(k)))
     name = slice_description(f) if not f.elementwise else f"{f.name}(x)"
     if args:
         name = name[:-1] + f", {args})"

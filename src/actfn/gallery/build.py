@@ -30,7 +30,14 @@ import actfn
 from .. import plotting
 from . import markdown
 from .latex import LatexError, to_mathml, to_text
-from .records import LIBRARIES, derivative_text, format_number, is_required, signature
+from .records import (
+    LIBRARIES,
+    derivative_text,
+    differs,
+    format_number,
+    is_required,
+    signature,
+)
 from .svg import DERIVATIVE_COLOUR, FUNCTION_COLOUR, Series, svg_plot
 
 __all__ = ["PAGE_DIR", "build_site", "page_name"]
@@ -206,7 +213,9 @@ def _sample_table(f: actfn.Activation) -> str:
         x = np.array(SAMPLE_X)
         y = np.asarray(f(x, **params))
         d = np.asarray(f.derivative(x, **params))
-        with_params = ", ".join(f"{k}={v!r}" for k, v in params.items() if v != f.defaults.get(k))
+        with_params = ", ".join(
+            f"{k}={v!r}" for k, v in params.items() if differs(v, f.defaults.get(k))
+        )
         cap = f"{f.name}(x{', ' + with_params if with_params else ''}) and its derivative"
         rows = "".join(
             f'<tr><td class="num">{format_number(a)}</td><td class="num">{format_number(b)}'
@@ -466,7 +475,7 @@ def compare_data() -> dict[str, Any]:
         params = []
         for q, g in zip(adjustable, grids, strict=True):
             default = base[q.name]
-            idx = next((k for k, v in enumerate(g) if v == default), 0)
+            idx = next((k for k, v in enumerate(g) if not differs(v, default)), 0)
             params.append(
                 {"name": q.name, "values": g, "labels": [repr(v) for v in g], "default": idx}
             )

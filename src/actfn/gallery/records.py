@@ -6,6 +6,8 @@ import inspect
 import re
 from typing import Any
 
+import numpy as np
+
 import actfn
 
 __all__ = [
@@ -27,6 +29,19 @@ SMOOTHNESS = {"C-inf": "yes", "C1": "C1", "C0": "C0", "discontinuous": "no (jump
 def is_required(default: Any) -> bool:
     """Whether a parameter default is the marker of a required parameter."""
     return repr(default) == "REQUIRED"
+
+
+def differs(a: Any, b: Any) -> bool:
+    """Whether two parameter values differ (arrays included; never raises)."""
+    if a is b:
+        return False
+    try:
+        return bool(a != b)
+    except (TypeError, ValueError):  # arrays: compare element by element
+        try:
+            return not bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except (TypeError, ValueError):
+            return True
 
 
 def signature(f: actfn.Activation) -> str:
