@@ -121,15 +121,6 @@ def format_array(a: np.ndarray) -> str:
     return np.array2string(a, formatter={"float_kind": format_number}, max_line_width=100)
 
 
-def _interval(lo: float, hi: float) -> str:
-    def num(v: float) -> str:
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return f"{v:g}"
-
-    return f"[{num(lo)}, {num(hi)}]"
-
-
 def _domain_text(param: Any) -> str:
     return str(param.domain.describe())
 

@@ -7,6 +7,7 @@
   var COLOURS = ["#1d4ed8", "#b45309", "#047857", "#be123c", "#6d28d9", "#0e7490",
                  "#4d7c0f", "#a21caf", "#374151"];
   var W = 640, H = 400, ML = 52, MR = 16, MT = 16, MB = 44;
+  var lastNarrow = null;
   var CAP = 6;
 
   var data = JSON.parse(document.getElementById("compare-data").textContent);
@@ -75,6 +76,12 @@
   }
 
   function draw() {
+    // On a narrow screen draw in a smaller box, so that labels stay readable.
+    var narrow = svg.getBoundingClientRect().width < 520;
+    W = narrow ? 420 : 640;
+    H = narrow ? 340 : 400;
+    lastNarrow = narrow;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     var names = selected();
     var withDerivative = showDerivative.checked;
     var series = [];
@@ -195,6 +202,9 @@
     });
   });
   showDerivative.addEventListener("change", draw);
+  window.addEventListener("resize", function () {
+    if ((svg.getBoundingClientRect().width < 520) !== lastNarrow) { draw(); }
+  });
   document.getElementById("compare-controls").addEventListener("submit", function (e) {
     e.preventDefault();
   });
