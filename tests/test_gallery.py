@@ -206,6 +206,25 @@ def test_softmax_page_shows_the_seed_examples(site: Path) -> None:
     assert "first output of softmax([x, 0])" in page
 
 
+def test_examples_run_at_build_time() -> None:
+    import dataclasses
+
+    spec = dataclasses.replace(
+        actfn.elu.spec,
+        examples=">>> import actfn\n>>> actfn.elu([-1.0, 0.5]).round(2)\narray([9., 9.])\n"
+        ">>> undefined_name  # doctest: +SKIP\n>>> 1 / 0\n",
+    )
+    examples = build._run_examples(actfn.Activation(spec), None)
+    assert [e.source for e in examples] == [
+        "import actfn",
+        "actfn.elu([-1.0, 0.5]).round(2)",
+        "1 / 0",
+    ]
+    # The result is computed now, not copied from the record.
+    assert examples[1].result == repr(actfn.elu([-1.0, 0.5]).round(2))
+    assert examples[2].result.startswith("ZeroDivisionError")
+
+
 def test_text_is_escaped() -> None:
     import dataclasses
 

@@ -186,6 +186,8 @@ def _run_examples(f: actfn.Activation, warn: TextIO | None) -> list[Example]:
     try:
         np.set_printoptions(legacy=False)
         for ex in parsed:
+            if ex.options.get(doctest.SKIP):  # not run by the doctests either
+                continue
             src = ex.source.strip()
             try:
                 code = compile(src, f"<{f.name} example>", "eval")
