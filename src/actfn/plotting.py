@@ -40,6 +40,7 @@ FORMATS = ("png", "svg", "pdf")
 # activation missing here gets a value from its parameter's domain (see below).
 _ILLUSTRATIVE: dict[str, dict[str, Any]] = {
     "threshold": {"threshold": 0.5, "default_value": -1.0},
+    "prelu": {"alpha": 0.25},  # PyTorch's initial slope
 }
 
 # How an axis activation is cut to a function of one variable: the input row as
