@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _engine, _xp
+from . import _autodiff, _engine, _xp
 
 __all__ = [
     "REQUIRED",
@@ -459,9 +459,9 @@ class Activation:
                 return _engine.elementwise(lambda _np, b, q: k(b, q), prep.x, p,
                                            prep.result_dtype, out)
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
-        xp = prep.xp
-        r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
-        r = _xp.to_result(prep, r)
+        # Other libraries: the generic form, carrying the analytic derivative into
+        # PyTorch's and JAX's autodiff (see _autodiff).
+        r = _autodiff.evaluate(spec, prep, p, derivative)
         if out is not None:
             out[...] = r
             return out
