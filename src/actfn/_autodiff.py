@@ -55,12 +55,47 @@ def evaluate(spec: Spec, prep: _xp.Prepared, p: dict[str, Any], derivative: bool
         assert fn is not None
         return _astype(xp, fn(xp, _astype(xp, x, compute), p), prep.result_dtype)
 
+    x = prep.x
+    jax = _xp.imported("jax")
+    if jax is not None and isinstance(x, jax.Array):
+        key = (
+            id(spec),
+            spec.name,
+            derivative,
+            tuple(sorted(p.items())),
+            prep.result_dtype,
+            compute,
+        )
+        fn = _JAX_CACHE.get(key)
+        if fn is None:
+            if len(_JAX_CACHE) >= _JAX_CACHE_SIZE:
+                _JAX_CACHE.clear()
+            # f.derivative itself is differentiated through its generic form.
+            fn = _JAX_CACHE[key] = jax.jit(
+                forward
+                if derivative
+                else _jax_wrap(
+                    jax, forward, _backward(spec, xp, compute, p), spec.kind == "elementwise"
+                )
+            )
+        return fn(x)
     if derivative:
-        # f.derivative itself is differentiated through its generic form.
-        return forward(prep.x)
+        return forward(x)
+    backward = _backward(spec, xp, compute, p)
+    torch = _xp.imported("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        if torch.is_grad_enabled() and x.requires_grad:
+            return _torch_function(torch).apply(x, forward, backward)
+        # Outside autograd the forward sees plain data (torch.asarray(x, copy=True)
+        # would otherwise carry requires_grad along, and warn).
+        return forward(x.detach())
+    return forward(x)
+
+
+def _backward(spec: Spec, xp: Any, compute: Any, p: dict[str, Any]) -> Callable[[Any, Any], Any]:
+    """``(x, g) -> g`` pulled back through f at x, in x's dtype, from the record."""
 
     def backward(x: Any, g: Any) -> Any:
-        """The cotangent ``g`` pulled back through f at ``x``, in x's dtype."""
         xc = _astype(xp, x, compute)
         gc = _astype(xp, g, compute)
         if spec.vjp is not None:
@@ -70,16 +105,7 @@ def evaluate(spec: Spec, prep: _xp.Prepared, p: dict[str, Any], derivative: bool
             r = gc * spec.derivative(xp, xc, p)
         return _astype(xp, r, x.dtype)
 
-    x = prep.x
-    torch = _xp.imported("torch")
-    if torch is not None and isinstance(x, torch.Tensor):
-        if torch.is_grad_enabled() and x.requires_grad:
-            return _torch_function(torch).apply(x, forward, backward)
-        return forward(x)
-    jax = _xp.imported("jax")
-    if jax is not None and isinstance(x, jax.Array):
-        return _jax_wrap(jax, forward, backward, spec.kind == "elementwise")(x)
-    return forward(x)
+    return backward
 
 
 # --------------------------------------------------------------------------- PyTorch
@@ -101,7 +127,7 @@ def _torch_function(torch: Any) -> Any:
             def forward(
                 x: Any, forward: Callable[[Any], Any], backward: Callable[[Any, Any], Any]
             ) -> Any:
-                return forward(x)
+                return forward(x.detach())
 
             @staticmethod
             def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
@@ -119,6 +145,14 @@ def _torch_function(torch: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------ JAX
+
+# One jitted function per activation, parameter values and dtypes: JAX runs it as
+# one XLA computation (eagerly, a formula of a dozen operations would dispatch and
+# compile each of them, and again for each step of autodiff); inside a caller's
+# jit it is inlined.  Keyed by the record's identity and the static parameters;
+# jit adds its own cache per shape, dtype and the 64-bit setting.
+_JAX_CACHE: dict[tuple[Any, ...], Any] = {}
+_JAX_CACHE_SIZE = 512
 
 
 def _jax_wrap(
