@@ -79,6 +79,9 @@ class ActivationModule(torch.nn.Module):
             )
         # configure() checks names, types and domains, naming the function.
         self.fn: Activation = f.configure(**given)
+        # configure() checks each parameter; binding all of them also runs the
+        # record's joint checks (hard_tanh's min_val <= max_val).
+        self.fn._bind((), {})
         # Full parameter values (defaults included) for extra_repr.
         self.params: dict[str, Any] = self.fn.defaults
 
