@@ -167,7 +167,7 @@ def test_module_parameters_are_validated_by_the_record() -> None:
         at.ELU(1.0, 2.0)
     with pytest.raises(TypeError, match="multiple values for 'alpha'"):
         at.ELU(1.0, alpha=2.0)
-    with pytest.raises(ValueError, match="min_val=2.0 must not exceed max_val=1.0"):
+    with pytest.raises(ValueError, match=r"min_val=2\.0 must not exceed max_val=1\.0"):
         at.HardTanh(min_val=2.0)
 
 
