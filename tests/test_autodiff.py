@@ -84,11 +84,19 @@ def _cotangent(shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray[An
     return g.astype(dtype)
 
 
+@pytest.fixture(params=["engine", "generic"])
+def torch_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """PyTorch CPU tensors through the NumPy engine (the default), or through the
+    generic form that CUDA tensors take."""
+    monkeypatch.setattr(actfn._autodiff, "TORCH_CPU_VIA_NUMPY", request.param == "engine")
+    return str(request.param)
+
+
 # ----------------------------------------------------------------------- elementwise
 
 
 @pytest.mark.parametrize(("f", "p"), _cases())
-def test_torch_gradient_equals_vjp(f: actfn.Activation, p: dict[str, Any]) -> None:
+def test_torch_gradient_equals_vjp(f: actfn.Activation, p: dict[str, Any], torch_path: str) -> None:
     x = points(f, p)
     g = _cotangent(x.shape)
     xt = torch.tensor(x, requires_grad=True)
@@ -118,7 +126,9 @@ def test_jax_grad_vmap_jit_equal_vjp(f: actfn.Activation, p: dict[str, Any]) -> 
 
 
 @pytest.mark.parametrize(("f", "p"), _cases())
-def test_float32_gradients_stay_float32(f: actfn.Activation, p: dict[str, Any]) -> None:
+def test_float32_gradients_stay_float32(
+    f: actfn.Activation, p: dict[str, Any], torch_path: str
+) -> None:
     # Both frameworks: the analytic backward runs in float64 and rounds once,
     # like f.vjp on NumPy float32, so they agree to one float32 step.
     x = points(f, p).astype(np.float32)
@@ -137,7 +147,7 @@ def test_float32_gradients_stay_float32(f: actfn.Activation, p: dict[str, Any]) 
 
 
 @pytest.mark.parametrize("f", **by_name([f for f in ELEMENTWISE if f.name in VARIANTS]))
-def test_kink_rule_through_autodiff(f: actfn.Activation) -> None:
+def test_kink_rule_through_autodiff(f: actfn.Activation, torch_path: str) -> None:
     # At every kink the gradient is the one-sided slope closest to 0, exactly:
     # the framework's own rule for its max/where/clip would give other values.
     for p in [params_for(f), *VARIANTS[f.name]]:
@@ -211,7 +221,7 @@ def _axis_input(f: actfn.Activation) -> np.ndarray[Any, Any]:
 
 @pytest.mark.parametrize("f", **by_name(AXIS))
 @pytest.mark.parametrize("axis", [-1, 0])
-def test_axis_gradients_equal_vjp(f: actfn.Activation, axis: int) -> None:
+def test_axis_gradients_equal_vjp(f: actfn.Activation, axis: int, torch_path: str) -> None:
     x = _axis_input(f)
     g = _cotangent(f(x, axis=axis).shape)
     want = f.vjp(x, g, axis=axis)

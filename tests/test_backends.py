@@ -102,6 +102,32 @@ def test_float32_values_match_numpy(f: actfn.Activation, xp: Any) -> None:
 
 
 @pytest.mark.parametrize("f", **by_name(ALL))
+def test_torch_generic_form_matches_numpy(
+    f: actfn.Activation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PyTorch CPU tensors normally go through the NumPy engine on a zero-copy view;
+    # CUDA tensors run the generic form, checked here on the CPU.
+    torch = pytest.importorskip("torch", reason="PyTorch not installed")
+    monkeypatch.setattr(actfn._autodiff, "TORCH_CPU_VIA_NUMPY", False)
+    for p in _axis_cases(f):
+        for dtype, tol in ((np.float64, ULP64_FOR.get(f.name, ULP64)), (np.float32, ULP32)):
+            a = _input(f, p, dtype)
+            r = f(torch.asarray(a), **p)
+            assert r.dtype == torch.from_numpy(a).dtype
+            assert ulps(r.numpy(), f(a, **p), floor=FLOOR.get(f.name, 0.0)) <= tol, (p, dtype)
+
+
+def test_torch_cpu_results_do_not_alias_the_input() -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch not installed")
+    x = torch.linspace(-2.0, 2.0, 9)
+    for f in (actfn.linear, actfn.relu, actfn.softmax):
+        y = f(x)
+        assert y.data_ptr() != x.data_ptr()
+        y.add_(1.0)
+        assert torch.equal(x, torch.linspace(-2.0, 2.0, 9))
+
+
+@pytest.mark.parametrize("f", **by_name(ALL))
 def test_integer_input_gives_default_float(f: actfn.Activation, xp: Any) -> None:
     a = np.arange(-8, 8, dtype=np.int32).reshape(2, 8)
     x = from_numpy(xp, a)

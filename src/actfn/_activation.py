@@ -461,7 +461,7 @@ class Activation:
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
         # Other libraries: the generic form, carrying the analytic derivative into
         # PyTorch's and JAX's autodiff (see _autodiff).
-        r = _autodiff.evaluate(spec, prep, p, derivative)
+        r = _autodiff.evaluate(self, prep, p, derivative)
         if out is not None:
             out[...] = r
             return out
