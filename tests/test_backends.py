@@ -232,6 +232,26 @@ def test_jax_jit_matches_eager(f: actfn.Activation) -> None:
             assert ulps(jitted, eager, floor=FLOOR.get(f.name, 0.0)) <= ULP64, p
 
 
+@pytest.mark.parametrize("f", **by_name(ALL))
+def test_jax_without_x64_computes_in_float32(f: actfn.Activation) -> None:
+    # JAX's default: no float64 at all.  The arithmetic runs in float32 and the
+    # result stays float32 (never a float64 array that JAX would refuse).
+    jax = pytest.importorskip("jax", reason="JAX not installed")
+    with jax.enable_x64(False):
+        for p in _axis_cases(f):
+            a = _input(f, p, np.float32)
+            r = f(jax.numpy.asarray(a), **p)
+            assert r.dtype == np.float32
+            got, want = np.asarray(r), f(a, **p)
+            # A few float32 roundings per formula, ~10x amplified where
+            # tanh_shrink's x - tanh x cancels near |x| = 0.6.  XLA flushes
+            # subnormal intermediates to 0 (jax-ml/jax#16200): silu(-88) =
+            # -88 * sigmoid(-88) loses its 6e-39 factor, so the absolute error can
+            # reach |x| <= 1e4 times the smallest normal.
+            atol = 1e4 * np.finfo(np.float32).tiny
+            assert np.allclose(got, want, rtol=2e-5, atol=atol, equal_nan=True), p
+
+
 def test_jax_jit_with_parameters_as_static_arguments() -> None:
     jax = pytest.importorskip("jax", reason="JAX not installed")
     g = jax.jit(actfn.elu, static_argnames="alpha")

@@ -74,8 +74,16 @@ def test_the_no_compute_guard_catches_a_compute() -> None:
         np.asarray(x + 1)
 
 
+@pytest.fixture(params=["engine", "generic"])
+def dask_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Elementwise functions on NumPy chunks go through the engine chunk by chunk
+    (the default); Dask arrays of CuPy chunks run the generic form, checked here."""
+    monkeypatch.setattr(actfn._autodiff, "DASK_CHUNKS_VIA_NUMPY", request.param == "engine")
+    return str(request.param)
+
+
 @pytest.mark.parametrize("f", **by_name(ALL))
-def test_lazy_on_chunked_arrays(f: actfn.Activation) -> None:
+def test_lazy_on_chunked_arrays(f: actfn.Activation, dask_path: str) -> None:
     a = _data(f)
     # Chunks of 3 x 4: both axes split, the last one into uneven chunks 4, 4, 2
     # (and glu's halves, 5 + 5, straddle a chunk boundary).
@@ -95,7 +103,7 @@ def test_lazy_on_chunked_arrays(f: actfn.Activation) -> None:
 
 
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
-def test_derivative_and_vjp_are_lazy(f: actfn.Activation) -> None:
+def test_derivative_and_vjp_are_lazy(f: actfn.Activation, dask_path: str) -> None:
     a = _data(f)
     x = da.from_array(a, chunks=(3, 4))
     g = da.ones_like(x)
@@ -159,8 +167,7 @@ def _run_on_cluster(rows: int, cols: int, chunk_rows: int) -> None:
     ):
         # Chunks split the last axis in two, so each function along it crosses
         # a chunk boundary.
-        x = da.random.default_rng(42).standard_normal((rows, cols), chunks=(chunk_rows,
-                                                                              cols // 2))
+        x = da.random.default_rng(42).standard_normal((rows, cols), chunks=(chunk_rows, cols // 2))
         x = x * 3.0
         sample = np.random.default_rng(0).choice(rows, size=16, replace=False)
         sample.sort()

@@ -21,6 +21,9 @@ equal ``f.derivative`` / ``f.vjp`` exactly, kink rule included.
   full-size float64 temporaries, and the values equal actfn's NumPy values.
   Tensors on other devices (CUDA, meta), and those NumPy cannot view (bfloat16,
   ``torch.func`` wrappers, fake tensors), run the generic form.
+- Dask arrays with NumPy chunks run the elementwise functions chunk by chunk in
+  the engine (``map_blocks``, lazily); the functions along an axis, and Dask
+  arrays of other chunk types (CuPy), run the generic form on the Dask array.
 - JAX: ``jax.custom_jvp``.  An elementwise tangent is ``f'(x) * t``; for the axis
   functions the tangent map is the transpose of the record's (linear) vjp,
   obtained with ``jax.linear_transpose``.  A JVP rule serves forward and reverse
@@ -46,6 +49,9 @@ if TYPE_CHECKING:
 #: Evaluate PyTorch CPU tensors with the NumPy engine (tests switch it off to
 #: exercise the generic form on CPU).
 TORCH_CPU_VIA_NUMPY = True
+#: Evaluate Dask arrays of NumPy chunks chunk by chunk with the engine (tests
+#: switch it off to exercise the generic form that CuPy-backed Dask arrays take).
+DASK_CHUNKS_VIA_NUMPY = True
 
 __all__ = ["evaluate"]
 
@@ -93,6 +99,24 @@ def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative:
                 )
             )
         return fn(x)
+    dask_array = _xp.imported("dask.array")
+    if (
+        DASK_CHUNKS_VIA_NUMPY
+        and dask_array is not None
+        and isinstance(x, dask_array.Array)
+        and spec.kind == "elementwise"
+        and isinstance(x._meta, np.ndarray)
+    ):
+        # NumPy chunks: each chunk through the engine and the NumPy kernels, as one
+        # task per chunk (the generic form would be a dozen full-chunk temporaries).
+        return x.map_blocks(
+            _dask_chunk,
+            act,
+            p,
+            derivative,
+            dtype=prep.result_dtype,
+            meta=np.empty((0,) * x.ndim, dtype=prep.result_dtype),
+        )
     torch = _xp.imported("torch")
     if torch is None or not isinstance(x, torch.Tensor):
         return forward(x)
@@ -121,6 +145,11 @@ def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative:
         return generic_backward(x, g)
 
     return _torch_function(torch).apply(x, torch_forward, torch_backward)
+
+
+def _dask_chunk(block: Any, act: Activation, p: dict[str, Any], derivative: bool) -> Any:
+    """One NumPy chunk of a Dask array (module-level: workers unpickle it by name)."""
+    return (act.derivative if derivative else act)(block, **p)
 
 
 def _numpy_view(torch: Any, x: Any) -> Any:
