@@ -1,8 +1,13 @@
 """Time actfn on PyTorch and JAX float32 arrays against the frameworks' own functions."""
 
-import statistics, sys, time
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
 import numpy as np
-import torch, jax, jax.numpy as jnp
+import torch
+
 import actfn
 
 N = 10**7
@@ -54,13 +59,15 @@ for name, a, b in torch_cases:
 
 xj = jnp.asarray(x_np)
 xj2 = xj.reshape(10**4, 10**3)
-ready = lambda r: r.block_until_ready()
+def ready(r):
+    return r.block_until_ready()
 jit_g = jax.jit(lambda v: jax.nn.gelu(v, approximate=False))
 jit_e = jax.jit(jax.nn.elu)
 jit_s = jax.jit(jax.nn.silu)
 jit_sp = jax.jit(jax.nn.softplus)
 jit_sm = jax.jit(jax.nn.softmax)
-gr = lambda f: jax.jit(jax.grad(lambda v: f(v).sum()))
+def gr(f):
+    return jax.jit(jax.grad(lambda v: f(v).sum()))
 jax_cases = [
     ("elu", lambda: actfn.elu(xj), lambda: jit_e(xj)),
     ("gelu", lambda: actfn.gelu(xj), lambda: jit_g(xj)),
