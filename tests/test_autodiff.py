@@ -205,6 +205,23 @@ def test_second_derivative_is_finite(f: actfn.Activation) -> None:
     assert np.allclose(second_j[idx], fd, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("f", **by_name(SMOOTH))
+def test_derivative_itself_is_differentiable(f: actfn.Activation, torch_path: str) -> None:
+    # f.derivative on a tensor that requires a gradient is part of the graph too.
+    p = params_for(f)
+    x = torch.tensor(np.array(ORDINARY), requires_grad=True)
+    d = f.derivative(x, **p)
+    assert ulps(d.detach().numpy(), f.derivative(np.array(ORDINARY), **p)) <= _tol(f)
+    if not d.requires_grad:  # a constant derivative (linear)
+        assert f.name == "linear"
+        return
+    (second,) = torch.autograd.grad(d.sum(), x)
+    h = 1e-5
+    xo = np.array(ORDINARY)
+    fd = (f.derivative(xo + h, **p) - f.derivative(xo - h, **p)) / (2 * h)
+    assert np.allclose(second.numpy(), fd, rtol=1e-5, atol=1e-7)
+
+
 # ------------------------------------------------------------------------ along an axis
 
 

@@ -129,7 +129,10 @@ def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative:
         f = act.derivative if derivative else act
         return torch.from_numpy(np.asarray(f(view, **p)))
 
-    if derivative or not (torch.is_grad_enabled() and x.requires_grad):
+    recording = torch.is_grad_enabled() and x.requires_grad
+    if derivative and recording:
+        return forward(x)  # f.derivative stays differentiable, through its generic form
+    if not recording:
         return torch_forward(x)
     generic_backward = _backward(spec, xp, compute, p)
 
