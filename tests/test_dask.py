@@ -2,8 +2,9 @@
 axis are correct when that axis is split across chunks, and the same graphs run
 on a ``dask.distributed`` cluster.
 
-The cluster test on 10^8 elements (10^6-element chunks) is opt-in: it reads and
-writes several GB and takes minutes on a small machine.  Run it with::
+The cluster test on 10^8 elements (10^6-element chunks) is opt-in: it generates
+and reduces several GB and took about a minute on a shared 2-core machine.  Run
+it with::
 
     ACTFN_SLOW=1 PYTHONPATH=src python -m pytest tests/test_dask.py -m slow
 
