@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _engine, _xp
+from . import _autodiff, _engine, _xp
 
 __all__ = [
     "REQUIRED",
@@ -622,10 +622,10 @@ class Activation:
                     lambda _np, b, q: k(b, q), prep.x, p, prep.result_dtype, out
                 )
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
-        xp = prep.xp
+        # Other libraries (and NumPy axis functions): the generic form, carrying the
+        # analytic derivative into PyTorch's and JAX's autodiff (see _autodiff).
         with _quiet(prep):
-            r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
-        r = _xp.to_result(prep, r)
+            r = _autodiff.evaluate(self, prep, p, derivative)
         if out is not None:
             out[...] = r
             return out
