@@ -299,6 +299,7 @@ class Activation:
         self._bound: dict[str, Any] = dict(bound or {})
         self._names = tuple(p.name for p in spec.params)
         self.__signature__ = self._signature()
+        self._fast = self._fast_kernel()
         from ._docs import docstring
 
         self.__doc__ = docstring(self)
@@ -393,6 +394,12 @@ class Activation:
     # -- evaluation -----------------------------------------------------------------
 
     def __call__(self, x: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:
+        # Fast path: a float32/float64 NumPy array with the default (or bound)
+        # parameters, whose checks ran once in __init__.
+        if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
+            dt = x.dtype
+            if out is None and dt in (_F32, _F64):
+                return _engine.elementwise(self._fast[0], x, self._fast[1], dt, None)
         p = self._bind(args, kwargs)
         prep = _xp.prepare(self.name, x)
         return self._evaluate(prep, x, p, out, derivative=False)
@@ -444,6 +451,20 @@ class Activation:
             return shape
         return self.spec.out_shape(shape, p)
 
+    def _fast_kernel(self) -> tuple[_engine.Kernel, dict[str, Any]] | None:
+        """The engine kernel and checked parameters for calls without arguments."""
+        spec = self.spec
+        if spec.kind != "elementwise":
+            return None
+        try:
+            p = self._check_params(self._bound, partial=False)
+        except (TypeError, ValueError):  # a required parameter is not bound
+            return None
+        if spec.numpy_value is not None:
+            k = spec.numpy_value
+            return (lambda _np, b, q: k(b, q)), p
+        return spec.value, p
+
     def _evaluate(self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any,
                   derivative: bool) -> Any:
         spec = self.spec
@@ -459,6 +480,15 @@ class Activation:
                 return _engine.elementwise(lambda _np, b, q: k(b, q), prep.x, p,
                                            prep.result_dtype, out)
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
+        if prep.is_numpy and prep.x.ndim > 0 and not derivative:
+            # Along one axis: whole rows, a block of rows at a time (bounded memory).
+            axes = normalize_axes(self.name, "axis", p["axis"], prep.x.ndim)
+            if len(axes) == 1:
+                q = dict(p, axis=-1)
+                rk = spec.numpy_value
+                row_fn = fn if rk is None else (lambda _np, b, r: rk(b, r))
+                return _engine.rows(row_fn, prep.x, axes[0], q, prep.result_dtype, out,
+                                    shape[axes[0]])
         xp = prep.xp
         r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
         r = _xp.to_result(prep, r)
@@ -522,6 +552,10 @@ class Activation:
         if self.spec.check is not None and not partial:
             self.spec.check(self.name, out)
         return out
+
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
 
 
 def _astype(xp: Any, x: Any, dtype: Any) -> Any:

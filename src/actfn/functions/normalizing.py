@@ -6,8 +6,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .. import _numerics as nm
 from .._activation import Axis, Param, Properties, Reference, Spec, normalize_axes
+from .._engine import temp
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -67,6 +70,17 @@ def _softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
     return [v / s for v in e]
 
 
+def _softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # NumPy row kernel (a block of whole rows, axis -1), in place: the operations
+    # of _softmax_value when every row maximum is finite; otherwise the generic form.
+    m = np.max(x, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():
+        return _softmax_value(np, x, p)
+    np.subtract(x, m, out=x)
+    np.exp(x, out=x)
+    return np.divide(x, np.sum(x, axis=-1, keepdims=True), out=x)
+
+
 SOFTMAX = Spec(
     name="softmax",
     family="normalizing",
@@ -76,6 +90,7 @@ SOFTMAX = Spec(
     params=(_AXES,),
     properties=Properties((0.0, 1.0), "[0, 1], sums to 1", True, "C-inf", False),
     references=(BRIDLE,),
+    numpy_value=_softmax_kernel,
     value=_softmax_value,
     vjp=_softmax_vjp,
     mp=_softmax_mp,
@@ -116,6 +131,16 @@ def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
     return g - y * xp.sum(g, axis=axes, keepdims=True)
 
 
+def _log_softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # As _softmax_kernel, for _log_softmax_value.
+    m = np.max(x, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():
+        return _log_softmax_value(np, x, p)
+    np.subtract(x, m, out=x)
+    e = np.exp(x, out=temp(x, 0))
+    return np.subtract(x, np.log(np.sum(e, axis=-1, keepdims=True)), out=x)
+
+
 LOG_SOFTMAX = Spec(
     name="log_softmax",
     family="normalizing",
@@ -125,6 +150,7 @@ LOG_SOFTMAX = Spec(
     params=(_AXES,),
     properties=Properties((-math.inf, 0.0), "(-inf, 0]", True, "C-inf", False),
     references=(BRIDLE,),
+    numpy_value=_log_softmax_kernel,
     value=_log_softmax_value,
     vjp=_log_softmax_vjp,
     mp=lambda mp, row, p: [v - mp.log(mp.fsum(mp.exp(u) for u in row)) for v in row],

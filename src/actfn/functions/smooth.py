@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import _numerics as nm
 from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
+from .._engine import temp
+from .._kernels import exp_neg_abs, mask, sigmoid_into
 
 SOFTPLUS_PAPER = Reference(
     "Dugas, Bengio, Bélisle, Nadeau & Garcia (2001), Incorporating Second-Order Functional "
@@ -45,6 +50,14 @@ SPARSE_PAPER = Reference(
 
 # -------------------------------------------------------------------------- softplus
 
+def _softplus_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # max(x, 0) + log1p(exp(-|x|)), as _numerics.softplus.
+    t = exp_neg_abs(x, temp(x, 0))
+    np.log1p(t, out=t)
+    np.maximum(x, 0.0, out=x)
+    return np.add(x, t, out=x)
+
+
 SOFTPLUS = Spec(
     name="softplus",
     family="smooth",
@@ -53,6 +66,7 @@ SOFTPLUS = Spec(
     params=(),
     properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
     references=(SOFTPLUS_PAPER,),
+    numpy_value=_softplus_kernel,
     value=lambda xp, x, p: nm.softplus(xp, x),
     derivative=lambda xp, x, p: nm.sigmoid(xp, x),
     mp=lambda mp, x, p: mp.log1p(mp.exp(x)),
@@ -77,6 +91,11 @@ def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return s + x * s * nm.sigmoid(xp, -x)
 
 
+def _silu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    s = sigmoid_into(x, temp(x, 0), 1)
+    return np.multiply(x, s, out=s)
+
+
 SILU = Spec(
     name="silu",
     aliases=("swish",),
@@ -87,6 +106,7 @@ SILU = Spec(
     properties=Properties((-0.2784645427610738, math.inf), "[-0.2785, inf)", False, "C-inf",
                           False),
     references=(SILU_PAPER, SWISH_PAPER),
+    numpy_value=_silu_kernel,
     value=lambda xp, x, p: x * nm.sigmoid(xp, x),
     derivative=_silu_derivative,
     mp=lambda mp, x, p: x / (1 + mp.exp(-x)),
@@ -110,6 +130,13 @@ def _hard_silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x == 3.0, min_norm(1.5, 1.0) * one, d)
 
 
+def _hard_silu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    t = np.add(x, 3.0, out=temp(x, 0))
+    np.divide(t, 6.0, out=t)
+    np.clip(t, 0.0, 1.0, out=t)
+    return np.multiply(x, t, out=t)
+
+
 HARD_SILU = Spec(
     name="hard_silu",
     aliases=("hard_swish",),
@@ -122,6 +149,7 @@ HARD_SILU = Spec(
     params=(),
     properties=Properties((-0.375, math.inf), "[-0.375, inf)", False, "C0", False),
     references=(HARD_SWISH_PAPER,),
+    numpy_value=_hard_silu_kernel,
     # x * ((x + 3)/6): x + 3 is exact near -3, so no cancellation there.
     value=lambda xp, x, p: x * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
     derivative=_hard_silu_derivative,
@@ -185,6 +213,32 @@ def _gelu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return mp.erfc(-x / mp.sqrt(2)) / 2 + x * mp.exp(-(x**2) / 2) / mp.sqrt(2 * mp.pi)
 
 
+def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # The operations of _gelu_value; the two selects become putmask calls.
+    xs = np.maximum(x, _GELU_FLOOR, out=temp(x, 0))
+    if p["approximate"]:
+        u = np.multiply(xs, _GELU_C, out=temp(x, 1))
+        np.multiply(u, xs, out=u)
+        np.multiply(u, xs, out=u)
+        np.add(xs, u, out=u)
+        np.multiply(u, _SQRT_2_OVER_PI, out=u)
+        np.multiply(u, 2.0, out=u)
+        s = sigmoid_into(u, temp(x, 2), 3)
+        r = np.multiply(xs, s, out=s)
+    else:
+        # 0.5 * xs * erfc(-xs / sqrt 2), SciPy's erfc written into a temporary
+        # (an import statement, safe when several threads get here first).
+        special = importlib.import_module("scipy.special")
+        u = np.multiply(xs, -_INV_SQRT2, out=temp(x, 1))
+        special.erfc(u, out=u)
+        r = np.multiply(xs, 0.5, out=temp(x, 2))
+        np.multiply(r, u, out=r)
+    # x < -40: -0.0; x = +inf: x.  (x == xs elsewhere, NaN included via maximum.)
+    np.putmask(r, np.less(x, _GELU_FLOOR, out=mask(x, 1)), -0.0)
+    np.putmask(r, np.equal(x, math.inf, out=mask(x, 1)), math.inf)
+    return r
+
+
 GELU = Spec(
     name="gelu",
     family="smooth",
@@ -199,6 +253,7 @@ GELU = Spec(
     properties=Properties((-0.16997120747194272, math.inf), "[-0.17, inf)", False, "C-inf",
                           False),
     references=(GELU_PAPER,),
+    numpy_value=_gelu_kernel,
     value=_gelu_value,
     derivative=_gelu_derivative,
     mp=_gelu_mp,
@@ -246,6 +301,19 @@ def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return t + xc * sech2 * nm.sigmoid(xp, x)
 
 
+def _mish_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # x * (n/(n + 2)), n = e (e + 2), e = exp(min(x, 40)), as _mish_value.  Above 40
+    # n > 2^54, so n + 2 == n and the factor is exactly 1: x passes through
+    # unchanged without the select.
+    e = np.minimum(x, _MISH_CAP, out=temp(x, 0))
+    np.exp(e, out=e)
+    n = np.add(e, 2.0, out=temp(x, 1))
+    np.multiply(e, n, out=n)
+    d = np.add(n, 2.0, out=e)
+    np.divide(n, d, out=n)
+    return np.multiply(x, n, out=n)
+
+
 MISH = Spec(
     name="mish",
     family="smooth",
@@ -255,6 +323,7 @@ MISH = Spec(
     properties=Properties((-0.30884303743033387, math.inf), "[-0.3088, inf)", False, "C-inf",
                           False),
     references=(MISH_PAPER,),
+    numpy_value=_mish_kernel,
     value=_mish_value,
     derivative=_mish_derivative,
     mp=lambda mp, x, p: x * mp.tanh(mp.log1p(mp.exp(x))),
@@ -292,6 +361,21 @@ def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return d
 
 
+def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # As _squareplus_value: h - x = h + |x| for x < 0, so both branches come from
+    # s = h + |x| (no cancellation): (x + h)/2 = s/2 for x >= 0, b/(2 s) below.
+    b = p["b"]
+    h = np.hypot(x, math.sqrt(b), out=temp(x, 0))
+    s = np.abs(x, out=temp(x, 1))
+    np.add(h, s, out=s)
+    neg = np.less(x, 0.0, out=mask(x, 2))
+    r = np.multiply(s, 0.5, out=h)
+    np.multiply(s, 2.0, out=s)
+    np.divide(b, s, out=s)
+    np.putmask(r, neg, s)
+    return r
+
+
 SQUAREPLUS = Spec(
     name="squareplus",
     family="smooth",
@@ -301,6 +385,7 @@ SQUAREPLUS = Spec(
                   "gives relu."),),
     properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
     references=(SQUAREPLUS_PAPER,),
+    numpy_value=_squareplus_kernel,
     value=_squareplus_value,
     derivative=_squareplus_derivative,
     mp=lambda mp, x, p: (x + mp.sqrt(x * x + p["b"])) / 2,
@@ -321,6 +406,16 @@ def _sparse_plus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x >= 1.0, x, xp.where(x <= -1.0, 0.0 * q, q))
 
 
+def _sparse_plus_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # q = (clip(x, -1, 1) + 1)^2 / 4 is 0 for x <= -1 and 1 for x >= 1, and
+    # q >= x on (-1, 1) ((x + 1)^2/4 - x = (x - 1)^2/4): max(q, x) is the function.
+    q = np.clip(x, -1.0, 1.0, out=temp(x, 0))
+    np.add(q, 1.0, out=q)
+    np.multiply(q, q, out=q)
+    np.multiply(q, 0.25, out=q)
+    return np.maximum(q, x, out=q)
+
+
 SPARSE_PLUS = Spec(
     name="sparse_plus",
     family="smooth",
@@ -332,6 +427,7 @@ SPARSE_PLUS = Spec(
     params=(),
     properties=Properties((0.0, math.inf), "[0, inf)", True, "C1", False),
     references=(SPARSE_PAPER,),
+    numpy_value=_sparse_plus_kernel,
     value=_sparse_plus_value,
     derivative=lambda xp, x, p: xp.clip((x + 1.0) * 0.5, 0.0, 1.0),
     mp=lambda mp, x, p: mp.mpf(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),

@@ -1,0 +1,52 @@
+"""In-place NumPy building blocks for the engine's kernels.
+
+A NumPy kernel (``Spec.numpy_value``) gets a private float64 block that it may
+overwrite and returns the block of results.  Written with ``out=`` arguments
+and the engine's per-thread temporaries (:func:`actfn._engine.temp`), a kernel
+allocates nothing per block.  Selection uses ``minimum`` / ``maximum`` /
+``np.putmask`` rather than ``np.where`` (a fresh array, several times slower).
+
+Each helper performs the *same* floating-point operations, in the same order,
+as the generic formula it stands for (``_numerics``), so a kernel built from
+them returns the same values as the generic form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._engine import temp
+
+__all__ = ["exp_neg_abs", "mask", "sigmoid_into"]
+
+Array = np.ndarray[Any, Any]
+
+
+def mask(block: Array, k: int) -> Array:
+    """A boolean scratch array shaped like ``block`` (temporary ``k`` viewed as bool)."""
+    t = temp(block, k)
+    return t.reshape(-1).view(np.bool_)[: block.size].reshape(block.shape)
+
+
+def exp_neg_abs(x: Array, out: Array) -> Array:
+    """out = exp(-|x|), in [0, 1]: never overflows."""
+    np.abs(x, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
+def sigmoid_into(x: Array, out: Array, k: int) -> Array:
+    """out = sigmoid(x), as ``_numerics.sigmoid``: r = 1/(1 + e), e = exp(-|x|), and
+    e * r for x < 0.  Uses temporaries ``k`` and ``k + 1``; ``out`` must not be ``x``.
+
+    The selection multiplies r by max(e, [x >= 0]) (the comparison written as
+    0.0/1.0 into a float64 temporary): that factor is exactly 1
+    for x >= 0 (e <= 1) and e for x < 0, so the product is r or e * r exactly.
+    """
+    e = exp_neg_abs(x, temp(x, k))
+    np.add(e, 1.0, out=out)
+    np.divide(1.0, out, out=out)
+    np.maximum(e, np.greater_equal(x, 0.0, out=temp(x, k + 1)), out=e)
+    return np.multiply(out, e, out=out)
