@@ -284,14 +284,17 @@ def _run_iter(
     # memory order, so negative strides cost nothing) and scatters the results.
     it = np.nditer(
         [x, out],
-        flags=["external_loop", "buffered", "ranged", "zerosize_ok"],
+        flags=["external_loop", "buffered", "ranged", "zerosize_ok", "delay_bufalloc"],
         op_flags=[["readonly"], ["writeonly"]],
         op_dtypes=[np.float64, np.float64],
         casting="unsafe",
         buffersize=BLOCK,
         order="K",
     )
+    # The ranged-iteration recipe of NumPy's documentation: buffers allocated and
+    # filled only by reset(), after the range is set.
     it.iterrange = (start, stop)  # type: ignore[misc]  # settable; the stubs say read-only
+    it.reset()
     with _frame(BLOCK) as frame, it:
         buf = frame.block
         for xb, ob in it:
