@@ -399,7 +399,11 @@ class Activation:
         if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
             dt = x.dtype
             if out is None and dt in (_F32, _F64):
-                return _engine.elementwise(self._fast[0], x, self._fast[1], dt, None)
+                fn, p = self._fast
+                if self.spec.kind == "elementwise":
+                    return _engine.elementwise(fn, x, p, dt, None)
+                if x.ndim > 0:
+                    return self._rows(fn, x, p, dt, None)
         p = self._bind(args, kwargs)
         prep = _xp.prepare(self.name, x)
         return self._evaluate(prep, x, p, out, derivative=False)
@@ -454,8 +458,6 @@ class Activation:
     def _fast_kernel(self) -> tuple[_engine.Kernel, dict[str, Any]] | None:
         """The engine kernel and checked parameters for calls without arguments."""
         spec = self.spec
-        if spec.kind != "elementwise":
-            return None
         try:
             p = self._check_params(self._bound, partial=False)
         except (TypeError, ValueError):  # a required parameter is not bound
@@ -464,6 +466,16 @@ class Activation:
             k = spec.numpy_value
             return (lambda _np, b, q: k(b, q)), p
         return spec.value, p
+
+    def _rows(self, fn: _engine.Kernel, x: Any, p: dict[str, Any], dtype: Any,
+              out: Any) -> Any | None:
+        """Along one axis on NumPy: whole rows, a block of rows at a time (bounded
+        memory); the kernel sees the axis last.  None when p names several axes."""
+        axes = normalize_axes(self.name, "axis", p["axis"], x.ndim)
+        if len(axes) != 1:
+            return None
+        shape = self._out_shape(tuple(x.shape), p)
+        return _engine.rows(fn, x, axes[0], dict(p, axis=-1), dtype, out, shape[axes[0]])
 
     def _evaluate(self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any,
                   derivative: bool) -> Any:
@@ -481,14 +493,11 @@ class Activation:
                                            prep.result_dtype, out)
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
         if prep.is_numpy and prep.x.ndim > 0 and not derivative:
-            # Along one axis: whole rows, a block of rows at a time (bounded memory).
-            axes = normalize_axes(self.name, "axis", p["axis"], prep.x.ndim)
-            if len(axes) == 1:
-                q = dict(p, axis=-1)
-                rk = spec.numpy_value
-                row_fn = fn if rk is None else (lambda _np, b, r: rk(b, r))
-                return _engine.rows(row_fn, prep.x, axes[0], q, prep.result_dtype, out,
-                                    shape[axes[0]])
+            rk = spec.numpy_value
+            row_fn = fn if rk is None else (lambda _np, b, r: rk(b, r))
+            done = self._rows(row_fn, prep.x, p, prep.result_dtype, out)
+            if done is not None:
+                return done
         xp = prep.xp
         r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
         r = _xp.to_result(prep, r)

@@ -29,7 +29,6 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as _wait_all
-from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -122,6 +121,16 @@ def _mark_worker() -> None:
     _local.worker = True
 
 
+def _quiet() -> Any:
+    """Floating-point warnings off while kernels run.
+
+    Overflow, underflow and invalid operations inside a kernel give the IEEE
+    results that are the answers (exp(1000) = inf).  NumPy's error state is per
+    thread, so every thread that runs blocks sets it.
+    """
+    return np.errstate(all="ignore")
+
+
 def _after_fork() -> None:
     # A forked child has only the forking thread: the pool's workers and any lock
     # held by another thread at the fork are gone, so start afresh.
@@ -205,22 +214,6 @@ def _leave() -> None:
         stack[_local.depth] = _Frame(BLOCK)
 
 
-@contextmanager
-def _frame(size: int) -> Iterator[_Frame]:
-    """This thread's scratch for one engine call, with floating-point warnings off.
-
-    Overflow, underflow and invalid operations inside a kernel produce the IEEE
-    results that are the answers (exp(1000) = inf); NumPy's error state is per
-    thread, so it is set here, in every thread that runs blocks.
-    """
-    frame = _enter(size)
-    try:
-        with np.errstate(all="ignore"):
-            yield frame
-    finally:
-        _leave()
-
-
 def temp(block: Array, k: int = 0) -> Array:
     """The ``k``-th float64 scratch array shaped like ``block`` (uninitialised).
 
@@ -260,15 +253,18 @@ def _run_flat(
     stop: int,
     cancel: threading.Event | None,
 ) -> None:
-    with _frame(BLOCK) as frame:
-        buf = frame.block
-        for s in range(start, stop, BLOCK):
-            if cancel is not None and cancel.is_set():
-                return
-            e = min(stop, s + BLOCK)
-            b = buf[: e - s]
-            np.copyto(b, xf[s:e], casting="unsafe")
-            np.copyto(of[s:e], fn(np, b, p), casting="unsafe")
+    buf = _enter(BLOCK).block
+    try:
+        with _quiet():
+            for s in range(start, stop, BLOCK):
+                if cancel is not None and cancel.is_set():
+                    return
+                e = min(stop, s + BLOCK)
+                b = buf[: e - s]
+                np.copyto(b, xf[s:e], casting="unsafe")
+                np.copyto(of[s:e], fn(np, b, p), casting="unsafe")
+    finally:
+        _leave()
 
 
 def _run_iter(
@@ -295,14 +291,17 @@ def _run_iter(
     # filled only by reset(), after the range is set.
     it.iterrange = (start, stop)  # type: ignore[misc]  # settable; the stubs say read-only
     it.reset()
-    with _frame(BLOCK) as frame, it:
-        buf = frame.block
-        for xb, ob in it:
-            if cancel is not None and cancel.is_set():
-                return
-            b = buf[: xb.size]
-            np.copyto(b, xb)
-            ob[...] = fn(np, b, p)
+    buf = _enter(BLOCK).block
+    try:
+        with _quiet(), it:
+            for xb, ob in it:
+                if cancel is not None and cancel.is_set():
+                    return
+                b = buf[: xb.size]
+                np.copyto(b, xb)
+                ob[...] = fn(np, b, p)
+    finally:
+        _leave()
 
 
 def elementwise(
@@ -381,22 +380,25 @@ def _run_rows(
     rows_per: int,
     cancel: threading.Event | None,
 ) -> None:
-    with _frame(rows_per * length) as frame:
-        buf = frame.block
-        while True:
-            if cancel is not None and cancel.is_set():
-                return
-            if lock is None:
-                nxt = next(blocks, None)
-            else:
-                with lock:
+    buf = _enter(rows_per * length).block
+    try:
+        with _quiet():
+            while True:
+                if cancel is not None and cancel.is_set():
+                    return
+                if lock is None:
                     nxt = next(blocks, None)
-            if nxt is None:
-                return
-            xb, ob = nxt
-            b = buf[: xb.size].reshape(xb.shape)
-            np.copyto(b, xb, casting="unsafe")
-            np.copyto(ob, fn(np, b, p), casting="unsafe")
+                else:
+                    with lock:
+                        nxt = next(blocks, None)
+                if nxt is None:
+                    return
+                xb, ob = nxt
+                b = buf[: xb.size].reshape(xb.shape)
+                np.copyto(b, xb, casting="unsafe")
+                np.copyto(ob, fn(np, b, p), casting="unsafe")
+    finally:
+        _leave()
 
 
 def rows(
@@ -424,8 +426,9 @@ def rows(
         out = np.empty(shape, dtype=result_dtype)
     if out.size == 0 or x.size == 0:
         return out
-    xm = np.moveaxis(x, axis, -1)
-    om = np.moveaxis(out, axis, -1)
+    last = axis in (-1, x.ndim - 1)
+    xm = x if last else np.moveaxis(x, axis, -1)
+    om = out if last else np.moveaxis(out, axis, -1)
     if xm.ndim == 1:
         xm, om = xm[None, :], om[None, :]
     rows_per = max(1, BLOCK // max(length, 1))

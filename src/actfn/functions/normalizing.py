@@ -73,12 +73,12 @@ def _softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
 def _softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
     # NumPy row kernel (a block of whole rows, axis -1), in place: the operations
     # of _softmax_value when every row maximum is finite; otherwise the generic form.
-    m = np.max(x, axis=-1, keepdims=True)
+    m = np.maximum.reduce(x, axis=-1, keepdims=True)
     if not np.isfinite(m).all():
         return _softmax_value(np, x, p)
     np.subtract(x, m, out=x)
     np.exp(x, out=x)
-    return np.divide(x, np.sum(x, axis=-1, keepdims=True), out=x)
+    return np.divide(x, np.add.reduce(x, axis=-1, keepdims=True), out=x)
 
 
 SOFTMAX = Spec(
@@ -133,12 +133,12 @@ def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
 
 def _log_softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
     # As _softmax_kernel, for _log_softmax_value.
-    m = np.max(x, axis=-1, keepdims=True)
+    m = np.maximum.reduce(x, axis=-1, keepdims=True)
     if not np.isfinite(m).all():
         return _log_softmax_value(np, x, p)
     np.subtract(x, m, out=x)
     e = np.exp(x, out=temp(x, 0))
-    return np.subtract(x, np.log(np.sum(e, axis=-1, keepdims=True)), out=x)
+    return np.subtract(x, np.log(np.add.reduce(e, axis=-1, keepdims=True)), out=x)
 
 
 LOG_SOFTMAX = Spec(
