@@ -398,11 +398,13 @@ class Activation:
         # parameters, whose checks ran once in __init__.
         if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
             dt = x.dtype
-            if out is None and dt in (_F32, _F64):
+            if dt in (_F32, _F64):
                 fn, p = self._fast
                 if self.spec.kind == "elementwise":
-                    return _engine.elementwise(fn, x, p, dt, None)
-                if x.ndim > 0:
+                    if out is not None:
+                        out = _xp.check_out(self.name, out, x, x.shape, dt, True)
+                    return _engine.elementwise(fn, x, p, dt, out)
+                if out is None and x.ndim > 0:
                     return self._rows(fn, x, p, dt, None)
         p = self._bind(args, kwargs)
         prep = _xp.prepare(self.name, x)

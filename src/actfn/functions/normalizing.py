@@ -11,6 +11,7 @@ import numpy as np
 from .. import _numerics as nm
 from .._activation import Axis, Param, Properties, Reference, Spec, normalize_axes
 from .._engine import temp
+from .._kernels import sigmoid_into
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -291,6 +292,15 @@ def _glu_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
     return [row[i] / (1 + mp.exp(-row[h + i])) for i in range(h)]
 
 
+def _glu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # NumPy row kernel (whole rows, axis -1): a * sigmoid(b) on the two halves, as
+    # _glu_value, with the sigmoid written into a temporary.
+    h = x.shape[-1] // 2
+    a, b = x[..., :h], x[..., h:]
+    s = sigmoid_into(b, temp(b, 0), 1)
+    return np.multiply(a, s, out=s)
+
+
 GLU = Spec(
     name="glu",
     family="gated",
@@ -300,6 +310,7 @@ GLU = Spec(
     params=(_AXIS,),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", False, "C-inf", False),
     references=(GLU_PAPER,),
+    numpy_value=_glu_kernel,
     value=_glu_value,
     vjp=_glu_vjp,
     mp=_glu_mp,
