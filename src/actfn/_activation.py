@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _engine, _xp
+from . import _engine, _kernels, _xp
 
 __all__ = [
     "REQUIRED",
@@ -399,11 +399,11 @@ class Activation:
         if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
             dt = x.dtype
             if dt in (_F32, _F64):
-                fn, p = self._fast
+                fn, p, native = self._fast
                 if self.spec.kind == "elementwise":
                     if out is not None:
                         out = _xp.check_out(self.name, out, x, x.shape, dt, True)
-                    return _engine.elementwise(fn, x, p, dt, out)
+                    return _engine.elementwise(fn, x, p, dt, out, native)
                 if out is None and x.ndim > 0:
                     return self._rows(fn, x, p, dt, None)
         p = self._bind(args, kwargs)
@@ -457,8 +457,9 @@ class Activation:
             return shape
         return self.spec.out_shape(shape, p)
 
-    def _fast_kernel(self) -> tuple[_engine.Kernel, dict[str, Any]] | None:
-        """The engine kernel and checked parameters for calls without arguments."""
+    def _fast_kernel(self) -> tuple[_engine.Kernel, dict[str, Any], bool] | None:
+        """The engine kernel, checked parameters and native flag for calls without
+        arguments."""
         spec = self.spec
         try:
             p = self._check_params(self._bound, partial=False)
@@ -466,8 +467,8 @@ class Activation:
             return None
         if spec.numpy_value is not None:
             k = spec.numpy_value
-            return (lambda _np, b, q: k(b, q)), p
-        return spec.value, p
+            return (lambda _np, b, q: k(b, q)), p, _kernels.is_native(k, p)
+        return spec.value, p, False
 
     def _rows(self, fn: _engine.Kernel, x: Any, p: dict[str, Any], dtype: Any,
               out: Any) -> Any | None:
@@ -492,7 +493,7 @@ class Activation:
             if kernel is not None:
                 k = kernel
                 return _engine.elementwise(lambda _np, b, q: k(b, q), prep.x, p,
-                                           prep.result_dtype, out)
+                                           prep.result_dtype, out, _kernels.is_native(k, p))
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
         if prep.is_numpy and prep.x.ndim > 0 and not derivative:
             rk = spec.numpy_value

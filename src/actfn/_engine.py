@@ -267,6 +267,33 @@ def _run_flat(
         _leave()
 
 
+def _run_native(
+    fn: Kernel,
+    xf: Array,
+    of: Array,
+    p: dict[str, Any],
+    start: int,
+    stop: int,
+    cancel: threading.Event | None,
+) -> None:
+    same = xf.__array_interface__["data"][0] == of.__array_interface__["data"][0]
+    _enter(BLOCK)
+    try:
+        with _quiet():
+            for s in range(start, stop, BLOCK):
+                if cancel is not None and cancel.is_set():
+                    return
+                e = min(stop, s + BLOCK)
+                o = of[s:e]
+                if not same:
+                    np.copyto(o, xf[s:e])
+                r = fn(np, o, p)
+                if r is not o:
+                    np.copyto(o, r, casting="unsafe")
+    finally:
+        _leave()
+
+
 def _run_iter(
     fn: Kernel,
     x: Array,
@@ -305,13 +332,22 @@ def _run_iter(
 
 
 def elementwise(
-    fn: Kernel, x: Array, p: dict[str, Any], result_dtype: Any, out: Array | None
+    fn: Kernel,
+    x: Array,
+    p: dict[str, Any],
+    result_dtype: Any,
+    out: Array | None,
+    native: bool = False,
 ) -> Array:
     """Evaluate ``fn`` elementwise over ``x`` into ``out`` (allocated if None).
 
     ``fn(np, block, p)`` gets a private float64 1-D block it may overwrite and
     returns an array of the block's shape (a temporary from :func:`temp`, the
     block itself, or a new array).  ``out`` may be ``x`` itself.
+
+    ``native=True`` says the kernel's arithmetic is exact in the input's own
+    dtype (max, clip, copies): when x and out are contiguous with one dtype, the
+    block is then ``out``'s own slice, filled from x without conversion.
     """
     if out is None:
         out = np.empty_like(x, dtype=result_dtype)
@@ -323,9 +359,10 @@ def elementwise(
         _run_flat(fn, one, out.reshape(1), p, 0, 1, None)
         return out
     flat = _flat_pair(x, out)
+    run_flat = _run_native if native and x.dtype == out.dtype else _run_flat
     if n < PARALLEL_MIN or _serial():
         if flat is not None:
-            _run_flat(fn, flat[0], flat[1], p, 0, n, None)
+            run_flat(fn, flat[0], flat[1], p, 0, n, None)
         else:
             _run_iter(fn, x, out, p, 0, n, None)
         return out
@@ -337,7 +374,7 @@ def elementwise(
     for i in range(parts):
         lo, hi = bounds[i], bounds[i + 1]
         if flat is not None:
-            tasks.append(partial(_run_flat, fn, flat[0], flat[1], p, lo, hi))
+            tasks.append(partial(run_flat, fn, flat[0], flat[1], p, lo, hi))
         else:
             tasks.append(partial(_run_iter, fn, x, out, p, lo, hi))
     _parallel(tasks)

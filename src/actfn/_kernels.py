@@ -13,15 +13,40 @@ them returns the same values as the generic form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ._engine import temp
 
-__all__ = ["exp_neg_abs", "mask", "sigmoid_into"]
+__all__ = ["exp_neg_abs", "is_native", "mask", "native", "sigmoid_into"]
 
 Array = np.ndarray[Any, Any]
+NumpyKernel = Callable[[Array, dict[str, Any]], Any]
+
+_NATIVE: dict[NumpyKernel, Callable[[dict[str, Any]], bool]] = {}
+
+
+def native(
+    when: Callable[[dict[str, Any]], bool] = lambda p: True,
+) -> Callable[[NumpyKernel], NumpyKernel]:
+    """Mark a kernel whose arithmetic is exact in float32 as in float64 (for the
+    parameters where ``when(p)`` holds): max, min, clip, copies.  The engine then
+    runs it on the input's own dtype, without the float64 round trip; the
+    result is the same as the float64 evaluation rounded once.
+    """
+
+    def mark(kernel: NumpyKernel) -> NumpyKernel:
+        _NATIVE[kernel] = when
+        return kernel
+
+    return mark
+
+
+def is_native(kernel: NumpyKernel | None, p: dict[str, Any]) -> bool:
+    when = _NATIVE.get(kernel) if kernel is not None else None
+    return when is not None and when(p)
 
 
 def mask(block: Array, k: int) -> Array:

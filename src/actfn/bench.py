@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ACTIVATIONS, Activation, get_num_threads, names, set_num_threads
+from . import ACTIVATIONS, Activation, get, get_num_threads, names, set_num_threads
 
 __all__ = ["PEERS", "Result", "add_arguments", "bench", "main", "run"]
 
@@ -260,7 +260,8 @@ def _peer_calls(
         import jax
 
         if x.dtype == np.float64:
-            jax.config.update("jax_enable_x64", True)
+            config: Any = jax.config
+            config.update("jax_enable_x64", True)
         path, kw = _JAX[name]
         jfn = jax.jit(lambda a: _attr(jax, path)(a, **kw))
         return (lambda: jfn(x).block_until_ready()), None
@@ -277,8 +278,9 @@ def _peer_calls(
     if peer == "keras":
         if "keras" not in sys.modules:
             os.environ.setdefault("KERAS_BACKEND", "numpy")
-        import keras
+        import importlib
 
+        keras = importlib.import_module("keras")
         if keras.backend.backend() != "numpy":
             return None, None
         kfn = getattr(keras.activations, name, None)
@@ -435,13 +437,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``actfn bench`` with parsed arguments; returns the exit status."""
-    known = set(names())
-    chosen = list(args.names) or list(names())
-    unknown = [n for n in chosen if n not in known and n not in ACTIVATIONS]
-    if unknown:
-        sys.stderr.write(f"actfn bench: unknown activation(s): {', '.join(unknown)}\n")
-        return 2
-    chosen = [ACTIVATIONS[n].name for n in chosen]
+    chosen = []
+    for n in args.names or names():
+        try:
+            chosen.append(get(n).name)  # aliases resolve to their activation
+        except (ValueError, TypeError) as exc:
+            sys.stderr.write(f"actfn bench: unknown activation {n!r}: {exc}\n")
+            return 2
     against = [p.strip() for p in args.against.split(",") if p.strip()]
     bad = [p for p in against if p not in PEERS]
     if bad:

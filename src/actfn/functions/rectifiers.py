@@ -9,7 +9,7 @@ import numpy as np
 
 from .._activation import REQUIRED, Param, Properties, Real, Reference, Spec, min_norm
 from .._engine import temp
-from .._kernels import mask
+from .._kernels import mask, native
 
 RELU_PAPER = Reference(
     "Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann Machines, ICML",
@@ -85,6 +85,8 @@ def _relu_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return pos - ns * max(t - x, mp.mpf(0))
 
 
+@native(lambda p: p["threshold"] == 0.0 and p["negative_slope"] == 0.0
+        and p["max_value"] is None)
 def _relu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # NumPy kernel: max(x, 0) in place for the default parameters.
     if p["threshold"] == 0.0 and p["negative_slope"] == 0.0 and p["max_value"] is None:
@@ -205,6 +207,7 @@ def _relu6_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.astype((x > 0.0) & (x < 6.0), x.dtype)
 
 
+@native()
 def _relu6_kernel(x: Any, p: dict[str, Any]) -> Any:
     return np.clip(x, 0.0, 6.0, out=x)
 
@@ -272,6 +275,7 @@ array([-9., -9.,  2.])""",
 )
 
 
+@native()
 def _linear_kernel(x: Any, p: dict[str, Any]) -> Any:
     return x
 

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _numerics as nm
 from .._activation import Param, Properties, Real, Reference, Spec
 from .._engine import temp
-from .._kernels import exp_neg_abs, sigmoid_into
+from .._kernels import exp_neg_abs, native, sigmoid_into
 
 KERAS_DOCS = Reference("Keras 3 API: activations", "https://keras.io/api/layers/activations/")
 HARD_SIGMOID_PAPER = Reference(
@@ -223,6 +223,9 @@ def _hard_tanh_check(fname: str, p: dict[str, Any]) -> None:
         )
 
 
+# Bounds that float32 represents without overflow: clipping to their float32
+# roundings, then rounding, gives what clipping in float64 and rounding gives.
+@native(lambda p: max(abs(p["min_val"]), abs(p["max_val"])) <= 3e38)
 def _hard_tanh_kernel(x: Any, p: dict[str, Any]) -> Any:
     return np.clip(x, p["min_val"], p["max_val"], out=x)
 
