@@ -308,3 +308,17 @@ def test_set_num_threads_checks() -> None:
         actfn.set_num_threads(0)
     with pytest.raises(ValueError, match="positive integer"):
         actfn.set_num_threads(True)
+
+
+@pytest.mark.parametrize("n", [10, 200_000])
+def test_native_kernels_compare_in_float64(n: int) -> None:
+    # threshold and hard_shrink run on float32 blocks without conversion; their
+    # comparisons with a parameter that float32 cannot hold must still be the
+    # float64 ones: float32(0.1) = 0.10000000149 > 0.1, so it passes through.
+    x = np.full(n, 0.1, dtype=np.float32)
+    assert np.all(actfn.threshold(x, 0.1, -1.0) == x)
+    assert np.all(actfn.hard_shrink(x, threshold=0.1) == x)
+    assert np.all(actfn.hard_shrink(-x, threshold=0.1) == -x)
+    below = np.nextafter(x, np.float32(0.0))  # 0.0999999940 < 0.1
+    assert np.all(actfn.threshold(below, 0.1, 1e300) == np.inf)
+    assert np.all(actfn.hard_shrink(below, threshold=0.1) == 0.0)

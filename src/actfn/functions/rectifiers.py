@@ -236,9 +236,12 @@ array([0., 3., 6.])""",
 # ------------------------------------------------------------------------ threshold
 
 
+# Exact in float32 too: the comparison runs in float64 (the threshold as a float64
+# scalar promotes it) and putmask rounds default_value once, as the final rounding would.
+@native()
 def _threshold_kernel(x: Any, p: dict[str, Any]) -> Any:
     # x where x > threshold, default_value elsewhere (NaN included), as the generic form.
-    m = np.greater(x, p["threshold"], out=mask(x, 0))
+    m = np.greater(x, np.float64(p["threshold"]), out=mask(x, 0))
     np.logical_not(m, out=m)
     np.putmask(x, m, p["default_value"])
     return x
