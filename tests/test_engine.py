@@ -81,7 +81,7 @@ def engine_config() -> Iterator[None]:
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: Any) -> None:
-    x = _sample(200_003, dtype)
+    x = _sample(2 * _engine.PARALLEL_MIN + 3, dtype)
     p = params_for(f)
     results = []
     for threads, block in [(1, 16384), (2, 16384), (4, 4096), (3, 1000)]:
@@ -107,7 +107,7 @@ def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
 
 
 def _layouts(x: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
-    m = x[: 300 * 400].reshape(300, 400)
+    m = x[: 600 * 500].reshape(600, 500)
     return {
         "reversed": x[::-1],
         "strided": x[::3],
@@ -119,7 +119,8 @@ def _layouts(x: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
 
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
 def test_layouts(f: actfn.Activation) -> None:
-    x = _sample(200_000, np.float32)
+    # Sizes above and below PARALLEL_MIN: blocks on several threads and on one.
+    x = _sample(450_000, np.float32)
     p = params_for(f)
     for name, v in _layouts(x).items():
         got = f(v, **p)
@@ -210,7 +211,7 @@ def test_axis_functions_threads_and_blocks(f: actfn.Activation) -> None:
 
 
 def test_many_threads_at_once() -> None:
-    xs = [_sample(100_000 + 17 * i, np.float32, seed=i) for i in range(16)]
+    xs = [_sample(_engine.PARALLEL_MIN + 17 * i, np.float32, seed=i) for i in range(16)]
     fs = [actfn.gelu, actfn.silu, actfn.elu, actfn.softplus]
     expected = [fs[i % 4](x) for i, x in enumerate(xs)]
     got: list[Any] = [None] * 16
@@ -234,7 +235,7 @@ def test_nested_call_from_a_worker() -> None:
     # A kernel that itself calls actfn (from inside the engine's worker threads)
     # runs the inner call in its own thread, with its own scratch.
     x = _sample(300_000, np.float64)
-    inner = _sample(70_000, np.float64, seed=9)
+    inner = _sample(_engine.PARALLEL_MIN + 5, np.float64, seed=9)
     inner_ref = actfn.softplus(inner)
     seen: list[bool] = []
 

@@ -51,8 +51,10 @@ __all__ = [
 BLOCK = 16384
 #: Scratch temporaries a kernel may ask for with :func:`temp`.
 NTEMP = 6
-#: Below this many elements a call runs in the caller's thread.
-PARALLEL_MIN = 1 << 16
+#: Below this many elements a call runs in the caller's thread: handing blocks
+#: to another thread costs tens of microseconds (more on a busy machine), about
+#: what 10^5 elements of a cheap kernel take on one thread.
+PARALLEL_MIN = 1 << 17
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
