@@ -95,15 +95,26 @@ def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: An
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
-    # The NumPy kernels perform the generic form's operations: same values.  NaN
-    # inputs are left out: some generic forms map NaN to a number through their
-    # selects (documented per function), the kernels may propagate it.
+    # The NumPy kernels perform the generic form's operations: same float64
+    # values.  Rounding to float32, a kernel may use a cheaper float64 formula
+    # (actfn._engine.narrow) whose few-ULP float64 error can move the rounded
+    # result by 1 float32 ULP where the true value lies near a rounding midpoint.
+    # NaN inputs are left out: some generic forms map NaN to a number through
+    # their selects, the kernels may propagate it.
     x = _sample(50_000, dtype)
     p = params_for(f)
     checked = f._check_params(p, partial=False)
     with np.errstate(all="ignore"):
         ref = np.asarray(f.spec.value(np, x.astype(np.float64), checked)).astype(dtype)
-    assert _same(f(x, **p), ref)
+    got = f(x, **p)
+    if dtype == np.float64:
+        assert _same(got, ref)
+    else:
+        nan = np.isnan(ref)
+        assert np.array_equal(np.isnan(got), nan)
+        assert np.array_equal(np.signbit(got[~nan]), np.signbit(ref[~nan]))
+        np.testing.assert_array_max_ulp(got[~nan], ref[~nan], maxulp=1)
+        assert np.mean(got[~nan] != ref[~nan]) < 0.01
 
 
 def _layouts(x: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:

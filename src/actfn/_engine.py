@@ -39,6 +39,7 @@ __all__ = [
     "NTEMP",
     "elementwise",
     "get_num_threads",
+    "narrow",
     "rows",
     "set_num_threads",
     "temp",
@@ -187,14 +188,15 @@ def _serial() -> bool:
 class _Frame:
     """One thread's scratch for one level of engine calls: the block and temps."""
 
-    __slots__ = ("block", "temps")
+    __slots__ = ("block", "narrow", "temps")
 
     def __init__(self, size: int) -> None:
         self.block = np.empty(size, dtype=np.float64)
         self.temps: list[Array | None] = [None] * NTEMP
+        self.narrow = False
 
 
-def _enter(size: int) -> _Frame:
+def _enter(size: int, result: Any = None) -> _Frame:
     """Push a scratch frame of at least ``size`` elements for this thread."""
     stack: list[_Frame] | None = getattr(_local, "stack", None)
     depth: int = getattr(_local, "depth", 0)
@@ -205,7 +207,9 @@ def _enter(size: int) -> _Frame:
     elif stack[depth].block.size < size:
         stack[depth] = _Frame(size)
     _local.depth = depth + 1
-    return stack[depth]
+    frame = stack[depth]
+    frame.narrow = result is not None and result.itemsize < 8
+    return frame
 
 
 def _leave() -> None:
@@ -214,6 +218,21 @@ def _leave() -> None:
     if stack[_local.depth].block.size > BLOCK:
         # An oversized frame (one very long row) is not kept.
         stack[_local.depth] = _Frame(BLOCK)
+
+
+def narrow() -> bool:
+    """Whether the running call rounds its float64 results to a narrower dtype.
+
+    A float64 result with a relative error of a few float64 ULPs rounds to
+    within 1 ULP of the true value in float32 (or float16, bfloat16), so a
+    kernel may then use a cheaper float64 formula with such an error.  False
+    outside the engine and for float64 results.
+    """
+    depth: int = getattr(_local, "depth", 0)
+    if depth == 0:
+        return False
+    frame: _Frame = _local.stack[depth - 1]
+    return frame.narrow
 
 
 def temp(block: Array, k: int = 0) -> Array:
@@ -255,7 +274,7 @@ def _run_flat(
     stop: int,
     cancel: threading.Event | None,
 ) -> None:
-    buf = _enter(BLOCK).block
+    buf = _enter(BLOCK, of.dtype).block
     try:
         with _quiet():
             for s in range(start, stop, BLOCK):
@@ -320,7 +339,7 @@ def _run_iter(
     # filled only by reset(), after the range is set.
     it.iterrange = (start, stop)  # type: ignore[misc]  # settable; the stubs say read-only
     it.reset()
-    buf = _enter(BLOCK).block
+    buf = _enter(BLOCK, out.dtype).block
     try:
         with _quiet(), it:
             for xb, ob in it:
@@ -417,9 +436,10 @@ def _run_rows(
     p: dict[str, Any],
     length: int,
     rows_per: int,
+    result: Any,
     cancel: threading.Event | None,
 ) -> None:
-    buf = _enter(rows_per * length).block
+    buf = _enter(rows_per * length, result).block
     try:
         with _quiet():
             while True:
@@ -474,11 +494,11 @@ def rows(
     blocks = _row_blocks(xm, om, rows_per)
     nrows = math.prod(xm.shape[:-1])
     if x.size < PARALLEL_MIN or nrows < 2 or _serial():
-        _run_rows(fn, blocks, None, p, length, rows_per, None)
+        _run_rows(fn, blocks, None, p, length, rows_per, out.dtype, None)
         return out
     parts = min(get_num_threads(), -(-nrows // rows_per))
     lock = threading.Lock()
-    task = partial(_run_rows, fn, blocks, lock, p, length, rows_per)
+    task = partial(_run_rows, fn, blocks, lock, p, length, rows_per, out.dtype)
     tasks: list[Callable[[threading.Event], None]] = [task] * parts
     _parallel(tasks)
     return out

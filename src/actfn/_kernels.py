@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._engine import temp
+from ._engine import narrow, temp
 
 __all__ = ["exp_neg_abs", "is_native", "mask", "native", "sigmoid_into"]
 
@@ -70,6 +70,15 @@ def sigmoid_into(x: Array, out: Array, k: int) -> Array:
     0.0/1.0 into a float64 temporary): that factor is exactly 1
     for x >= 0 (e <= 1) and e for x < 0, so the product is r or e * r exactly.
     """
+    if narrow():
+        # Rounded to float32 or narrower: 1/(1 + exp(-x)) directly.  exp, the sum
+        # and the quotient each round once (about 2 float64 ULPs in all, for
+        # every x: e = exp(-x) may overflow to inf, giving 0, the float32 value
+        # of sigmoid below -104).
+        np.negative(x, out=out)
+        np.exp(out, out=out)
+        np.add(out, 1.0, out=out)
+        return np.divide(1.0, out, out=out)
     e = exp_neg_abs(x, temp(x, k))
     np.add(e, 1.0, out=out)
     np.divide(1.0, out, out=out)

@@ -440,10 +440,11 @@ def run(args: argparse.Namespace) -> int:
     chosen = []
     for n in args.names or names():
         try:
-            chosen.append(get(n).name)  # aliases resolve to their activation
+            f = get(n)  # aliases resolve to their activation
         except (ValueError, TypeError) as exc:
             sys.stderr.write(f"actfn bench: unknown activation {n!r}: {exc}\n")
             return 2
+        chosen.append(f.name if isinstance(f, Activation) else n)
     against = [p.strip() for p in args.against.split(",") if p.strip()]
     bad = [p for p in against if p not in PEERS]
     if bad:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _numerics as nm
 from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
-from .._engine import temp
+from .._engine import narrow, temp
 from .._kernels import exp_neg_abs, mask, sigmoid_into
 
 SOFTPLUS_PAPER = Reference(
@@ -365,7 +365,14 @@ def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
     # As _squareplus_value: h - x = h + |x| for x < 0, so both branches come from
     # s = h + |x| (no cancellation): (x + h)/2 = s/2 for x >= 0, b/(2 s) below.
     b = p["b"]
-    h = np.hypot(x, math.sqrt(b), out=temp(x, 0))
+    if narrow():
+        # Rounded to float32 or narrower: |x| <= 3.5e38, so x^2 + b does not
+        # overflow in float64 and sqrt(x^2 + b) is within 1.5 float64 ULPs of h.
+        h = np.multiply(x, x, out=temp(x, 0))
+        np.add(h, b, out=h)
+        np.sqrt(h, out=h)
+    else:
+        h = np.hypot(x, math.sqrt(b), out=temp(x, 0))
     s = np.abs(x, out=temp(x, 1))
     np.add(h, s, out=s)
     neg = np.less(x, 0.0, out=mask(x, 2))
