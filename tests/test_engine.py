@@ -334,3 +334,13 @@ def test_native_kernels_compare_in_float64(n: int) -> None:
     below = np.nextafter(x, np.float32(0.0))  # 0.0999999940 < 0.1
     assert np.all(actfn.threshold(below, 0.1, 1e300) == np.inf)
     assert np.all(actfn.hard_shrink(below, threshold=0.1) == 0.0)
+
+
+def test_axis_function_configured_with_several_axes() -> None:
+    # A bound tuple of axes is not a row evaluation: the generic form runs.
+    x = np.random.default_rng(6).standard_normal((4, 5, 6))
+    f = actfn.softmax.configure(axis=(0, 2))
+    r = f(x)
+    assert r.shape == x.shape
+    np.testing.assert_allclose(r.sum(axis=(0, 2)), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(f(x), actfn.softmax(x, axis=(0, 2)), rtol=0, atol=0)

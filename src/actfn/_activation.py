@@ -405,7 +405,9 @@ class Activation:
                         out = _xp.check_out(self.name, out, x, x.shape, dt, True)
                     return _engine.elementwise(fn, x, p, dt, out, native)
                 if out is None and x.ndim > 0:
-                    return self._rows(fn, x, p, dt, None)
+                    r = self._rows(fn, x, p, dt, None)
+                    if r is not None:
+                        return r
         p = self._bind(args, kwargs)
         prep = _xp.prepare(self.name, x)
         return self._evaluate(prep, x, p, out, derivative=False)
