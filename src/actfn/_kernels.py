@@ -20,7 +20,16 @@ import numpy as np
 
 from ._engine import narrow, temp
 
-__all__ = ["exp_neg_abs", "is_native", "mask", "native", "sigmoid_into"]
+__all__ = [
+    "exp_neg_abs",
+    "is_native",
+    "mask",
+    "native",
+    "not_above",
+    "scratch",
+    "select",
+    "sigmoid_into",
+]
 
 Array = np.ndarray[Any, Any]
 NumpyKernel = Callable[[Array, dict[str, Any]], Any]
@@ -53,6 +62,52 @@ def mask(block: Array, k: int) -> Array:
     """A boolean scratch array shaped like ``block`` (temporary ``k`` viewed as bool)."""
     t = temp(block, k)
     return t.reshape(-1).view(np.bool_)[: block.size].reshape(block.shape)
+
+
+def scratch(block: Array, k: int) -> Array:
+    """A scratch array of ``block``'s shape and dtype (temporary ``k`` reinterpreted)."""
+    t = temp(block, k)
+    return t.reshape(-1).view(block.dtype)[: block.size].reshape(block.shape)
+
+
+_INT = {4: np.int32, 8: np.int64}
+
+
+def select(x: Array, keep: Array, other: Any, k: int) -> Array:
+    """x where ``keep``, ``other`` (a scalar or an array like x) elsewhere, in place.
+
+    Bit operations on the integer view: r = o ^ ((x ^ o) & M) with M all ones
+    where keep and 0 elsewhere, an exact copy of the chosen bits.  np.putmask
+    costs 1 to 2.5 ns per element here, this about 0.5.  ``x`` must be contiguous
+    float32 or float64; uses temporary ``k``.
+    """
+    it = _INT[x.dtype.itemsize]
+    xi = x.view(it)
+    m = temp(x, k).reshape(-1).view(it)[: x.size].reshape(x.shape)
+    np.copyto(m, keep)
+    np.negative(m, out=m)
+    if isinstance(other, np.ndarray):
+        oi = other.view(it)
+    else:
+        oi = np.array(other, dtype=x.dtype).view(it)[()]
+    np.bitwise_xor(xi, oi, out=xi)
+    np.bitwise_and(xi, m, out=xi)
+    np.bitwise_xor(xi, oi, out=xi)
+    return x
+
+
+def not_above(t: float, dtype: Any) -> Any:
+    """The largest value of ``dtype`` not above ``t``, as a ``dtype`` scalar.
+
+    For x of that dtype, x > t exactly when x > not_above(t): no value of the
+    dtype lies strictly between the two.  Comparisons then run in the block's
+    own dtype (a float64 scalar against float32 blocks costs a casting loop).
+    """
+    with np.errstate(over="ignore"):
+        v = np.array(t, dtype=dtype)
+    if float(v) > t:
+        v = np.nextafter(v, np.array(-np.inf, dtype=dtype))
+    return v[()]
 
 
 def exp_neg_abs(x: Array, out: Array) -> Array:

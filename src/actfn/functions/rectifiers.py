@@ -9,7 +9,7 @@ import numpy as np
 
 from .._activation import REQUIRED, Param, Properties, Real, Reference, Spec, min_norm
 from .._engine import temp
-from .._kernels import mask, native
+from .._kernels import mask, native, not_above, select
 
 RELU_PAPER = Reference(
     "Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann Machines, ICML",
@@ -236,15 +236,15 @@ array([0., 3., 6.])""",
 # ------------------------------------------------------------------------ threshold
 
 
-# Exact in float32 too: the comparison runs in float64 (the threshold as a float64
-# scalar promotes it) and putmask rounds default_value once, as the final rounding would.
+# Exact in float32 too: x > threshold is decided exactly (not_above) and
+# default_value is rounded once to the block's dtype, as the final rounding would.
 @native()
 def _threshold_kernel(x: Any, p: dict[str, Any]) -> Any:
     # x where x > threshold, default_value elsewhere (NaN included), as the generic form.
-    m = np.greater(x, np.float64(p["threshold"]), out=mask(x, 0))
-    np.logical_not(m, out=m)
-    np.putmask(x, m, p["default_value"])
-    return x
+    keep = np.greater(x, not_above(p["threshold"], x.dtype), out=mask(x, 0))
+    with np.errstate(over="ignore"):
+        v = np.array(p["default_value"], dtype=x.dtype)
+    return select(x, keep, v[()], 1)
 
 
 THRESHOLD = Spec(

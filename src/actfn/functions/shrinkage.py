@@ -9,7 +9,7 @@ import numpy as np
 
 from .._activation import Param, Properties, Real, Reference, Spec
 from .._engine import temp
-from .._kernels import mask, native
+from .._kernels import mask, native, not_above, scratch, select
 
 DONOHO = Reference(
     "Donoho & Johnstone (1994), Ideal spatial adaptation by wavelet shrinkage, Biometrika",
@@ -64,14 +64,13 @@ array([-1.5,  0. ,  0.5])""",
 )
 
 
-# Exact in float32 too: |x| is exact and the comparison runs in float64.
+# Exact in float32 too: |x| is exact and |x| > threshold is decided exactly.
 @native()
 def _hard_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
-    m = np.abs(x, out=temp(x, 0))
+    a = np.abs(x, out=scratch(x, 0))
     # 0 where |x| > threshold is false (NaN included), as the generic form.
-    keep = np.greater(m, np.float64(p["threshold"]), out=mask(x, 1))
-    np.putmask(x, np.logical_not(keep, out=keep), 0.0)
-    return x
+    keep = np.greater(a, not_above(p["threshold"], x.dtype), out=mask(x, 1))
+    return select(x, keep, 0.0, 2)
 
 
 HARD_SHRINK = Spec(

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _numerics as nm
 from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
 from .._engine import narrow, temp
-from .._kernels import exp_neg_abs, mask, sigmoid_into
+from .._kernels import exp_neg_abs, mask, select, sigmoid_into
 
 SOFTPLUS_PAPER = Reference(
     "Dugas, Bengio, Bélisle, Nadeau & Garcia (2001), Incorporating Second-Order Functional "
@@ -375,12 +375,11 @@ def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
         h = np.hypot(x, math.sqrt(b), out=temp(x, 0))
     s = np.abs(x, out=temp(x, 1))
     np.add(h, s, out=s)
-    neg = np.less(x, 0.0, out=mask(x, 2))
+    pos = np.greater_equal(x, 0.0, out=mask(x, 2))
     r = np.multiply(s, 0.5, out=h)
     np.multiply(s, 2.0, out=s)
     np.divide(b, s, out=s)
-    np.putmask(r, neg, s)
-    return r
+    return select(r, pos, s, 3)
 
 
 SQUAREPLUS = Spec(
