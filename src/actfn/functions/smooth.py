@@ -214,7 +214,7 @@ def _gelu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 
 def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # The operations of _gelu_value; the two selects become putmask calls.
+    # The operations of _gelu_value; its two selects are bitwise selects.
     xs = np.maximum(x, _GELU_FLOOR, out=temp(x, 0))
     if p["approximate"]:
         u = np.multiply(xs, _GELU_C, out=temp(x, 1))
@@ -234,9 +234,9 @@ def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
         r = np.multiply(xs, 0.5, out=temp(x, 2))
         np.multiply(r, u, out=r)
     # x < -40: -0.0; x = +inf: x.  (x == xs elsewhere, NaN included via maximum.)
-    np.putmask(r, np.less(x, _GELU_FLOOR, out=mask(x, 1)), -0.0)
-    np.putmask(r, np.equal(x, math.inf, out=mask(x, 1)), math.inf)
-    return r
+    keep = np.less(x, _GELU_FLOOR, out=mask(x, 1))
+    select(r, np.logical_not(keep, out=keep), -0.0, 5)
+    return select(r, np.not_equal(x, math.inf, out=keep), math.inf, 5)
 
 
 GELU = Spec(
