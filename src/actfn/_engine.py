@@ -19,6 +19,11 @@ Every element goes through the same arithmetic on an aligned float64 copy
 whatever block it falls in, so results do not depend on the number of threads
 or on the block size.  Functions along an axis go through :func:`rows`, which
 hands the kernel whole rows (the axis moved last), a block of rows at a time.
+
+Two refinements keep the one-rounding accuracy: a kernel that is exact in any
+dtype (max, clip, copies) may run ``native`` on the input's own dtype, and a
+kernel may ask :func:`narrow` whether its float64 result will be rounded to
+float32 or narrower, where a float64 error of a few ULPs cannot show.
 """
 
 from __future__ import annotations
