@@ -344,3 +344,39 @@ def test_axis_function_configured_with_several_axes() -> None:
     assert r.shape == x.shape
     np.testing.assert_allclose(r.sum(axis=(0, 2)), 1.0, rtol=1e-14)
     np.testing.assert_allclose(f(x), actfn.softmax(x, axis=(0, 2)), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_narrow_flag_follows_the_result_dtype(dtype: Any) -> None:
+    seen: list[bool] = []
+
+    def kernel(_np: Any, b: Any, p: dict[str, Any]) -> Any:
+        seen.append(_engine.narrow())
+        return b
+
+    assert not _engine.narrow()  # outside the engine
+    x = np.ones(10, dtype=dtype)
+    _engine.elementwise(kernel, x, {}, x.dtype, None)
+    _engine.rows(kernel, x.reshape(2, 5), 1, {}, x.dtype, None)
+    assert seen == [dtype != np.float64] * 2
+
+
+def test_select_and_not_above() -> None:
+    from actfn._kernels import not_above, select
+
+    rng = np.random.default_rng(8)
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal(1000).astype(dtype)
+        x[:4] = [np.nan, -0.0, np.inf, -np.inf]
+        keep = rng.random(1000) < 0.5
+        other = rng.standard_normal(1000).astype(dtype)
+        expect = np.where(keep, x, other)
+        assert _same(select(x.copy(), keep, other, 0), expect)
+        assert _same(select(x.copy(), keep, -0.0, 0), np.where(keep, x, dtype(-0.0)))
+        for t in (0.1, -0.1, 0.5, 1e-45, 3.5e38, -3.5e38, 1e300):
+            b = not_above(t, dtype)
+            assert b.dtype == dtype
+            assert float(b) <= t
+            with np.errstate(over="ignore"):
+                up = np.nextafter(b, dtype(np.inf))
+            assert float(up) > t or b == t
