@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _numerics as nm
 from .._activation import Param, Properties, Real, Reference, Spec
 
 DONOHO = Reference(
@@ -18,8 +19,9 @@ _T = Param("threshold", 0.5, Real(lo=0.0), "Threshold λ >= 0: inputs with |x| <
 
 def _soft_shrink_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     t = p["threshold"]
-    zero = xp.zeros_like(x)
-    return xp.where(x > t, x - t, xp.where(x < -t, x + t, zero))
+    # x - sign(x) t outside [-t, t] (x - t or x + t, each one rounding); the
+    # comparison |x| <= t is false for NaN, so NaN stays NaN.
+    return xp.where(xp.abs(x) <= t, xp.zeros_like(x), x - xp.sign(x) * t)
 
 
 SOFT_SHRINK = Spec(
@@ -35,7 +37,9 @@ SOFT_SHRINK = Spec(
     references=(DONOHO,),
     value=_soft_shrink_value,
     # Kinks at +-threshold: one side is flat, so the rule gives 0.
-    derivative=lambda xp, x, p: xp.astype(xp.abs(x) > p["threshold"], x.dtype),
+    derivative=lambda xp, x, p: nm.propagate_nan(
+        xp, x, xp.astype(xp.abs(x) > p["threshold"], x.dtype)),
+    mp_derivative=lambda mp, x, p: mp.mpf(1 if abs(x) > p["threshold"] else 0),
     mp=lambda mp, x, p: (x - p["threshold"] if x > p["threshold"]
                          else (x + p["threshold"] if x < -p["threshold"] else mp.mpf(0))),
     kinks=lambda p: (-p["threshold"], p["threshold"]) if p["threshold"] > 0 else (),
@@ -56,9 +60,11 @@ HARD_SHRINK = Spec(
     params=(_T,),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "discontinuous", True),
     references=(DONOHO,),
-    value=lambda xp, x, p: xp.where(xp.abs(x) > p["threshold"], x, xp.zeros_like(x)),
+    value=lambda xp, x, p: xp.where(xp.abs(x) <= p["threshold"], xp.zeros_like(x), x),
     # At the jumps the pieces have slopes 0 and 1: the rule gives 0.
-    derivative=lambda xp, x, p: xp.astype(xp.abs(x) > p["threshold"], x.dtype),
+    derivative=lambda xp, x, p: nm.propagate_nan(
+        xp, x, xp.astype(xp.abs(x) > p["threshold"], x.dtype)),
+    mp_derivative=lambda mp, x, p: mp.mpf(1 if abs(x) > p["threshold"] else 0),
     mp=lambda mp, x, p: x if abs(x) > p["threshold"] else mp.mpf(0),
     kinks=lambda p: (-p["threshold"], p["threshold"]) if p["threshold"] > 0 else (),
     equivalents={"keras": "keras.activations.hard_shrink",
@@ -87,15 +93,42 @@ _TANH_SHRINK_SERIES = (
 _TANH_SHRINK_CUT = 0.6
 
 
-def _tanh_shrink_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    small = xp.abs(x) < _TANH_SHRINK_CUT
-    xs = xp.where(small, x, xp.zeros_like(x))
-    z = xs * xs
-    acc = _TANH_SHRINK_SERIES[-1] * xp.ones_like(x)
-    for c in reversed(_TANH_SHRINK_SERIES[:-1]):
+def _tanh_shrink_series(xp: Any, a: Any) -> Any:
+    """a - tanh a for |a| < 0.6 from the Taylor series (no cancellation)."""
+    z = a * a
+    acc = _TANH_SHRINK_SERIES[-1] * z + _TANH_SHRINK_SERIES[-2]
+    for c in reversed(_TANH_SHRINK_SERIES[:-2]):
         acc = acc * z + c
-    series = acc * z * xs
-    return xp.where(small, series, x - xp.tanh(x))
+    return acc * z * a
+
+
+def _tanh_shrink_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    ax = xp.abs(x)
+    # |x| < 0.6: the series.  0.6 <= |x| < 2.4: x - tanh x cancels by up to a
+    # factor 8.5, so go through a = x/4 (exact), where the series holds, and
+    # double twice: with s = a - tanh a and T = tanh a = a - s,
+    #   2a - tanh 2a = 2 (a T^2 + s) / (1 + T^2),   tanh 2a = 2T / (1 + T^2),
+    # sums of positive terms (for a > 0; the function is odd), so no cancellation.
+    # |x| >= 2.4: x - tanh x directly, which cancels by less than a factor 0.7.
+    # (Below 1.2 one doubling from a = x/2 suffices: fewer roundings.)
+    small = ax < _TANH_SHRINK_CUT
+    mid = ax < 4.0 * _TANH_SHRINK_CUT
+    once = ax < 2.0 * _TANH_SHRINK_CUT
+    a = xp.where(once, 0.5 * x, 0.25 * x)
+    a = xp.where(mid, a, xp.zeros_like(x))
+    s = _tanh_shrink_series(xp, a)
+    t = a - s
+    for step in range(2):
+        t2 = t * t
+        d = 1.0 + t2
+        s2 = 2.0 * (a * t2 + s) / d
+        t2 = 2.0 * t / d
+        if step == 0:
+            s, t, a = xp.where(once, s, s2), xp.where(once, t, t2), xp.where(once, a, 2.0 * a)
+        else:
+            s = s2
+    series = _tanh_shrink_series(xp, xp.where(small, x, xp.zeros_like(x)))
+    return xp.where(small, series, xp.where(mid, s, x - xp.tanh(x)))
 
 
 def _tanh_shrink_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
