@@ -22,6 +22,7 @@ __all__ = [
     "sigmoid_derivative",
     "softplus",
     "split",
+    "taylor_pieces",
     "times_exp",
     "two_prod",
     "two_sum",
@@ -212,6 +213,43 @@ def gelu_tanh_arg(xp: Any, x: Any) -> tuple[Any, Any]:
     v_hi, v_lo = two_prod(xp, _GELU_K2_HI * xp.ones_like(x), q_hi)
     v_lo = v_lo + (_GELU_K2_HI * q_lo + _GELU_K2_LO * q_hi)
     return two_sum(xp, v_hi, v_lo)
+
+
+def taylor_pieces(
+    xp: Any,
+    x: Any,
+    bounds: tuple[float, ...],
+    pieces: tuple[tuple[float, float, tuple[float, ...]], ...],
+) -> Any:
+    """A piecewise Taylor polynomial: on [bounds[j], bounds[j + 1]) the polynomial
+    sum_k c_k d^k with d = (x - centre_hi) - centre_lo, for pieces[j] =
+    (centre_hi, centre_lo, (c_0, c_1, ...)); x is clipped into [bounds[0], bounds[-1]].
+
+    Used where a closed form cancels (near a root, or where two terms of
+    opposite sign nearly balance): the coefficients come from mpmath, each piece
+    is short enough that its polynomial is well conditioned, and x - centre is
+    exact (Sterbenz) when the piece lies within a factor 2 of its centre.  The
+    coefficients of each element's piece are gathered with ``take``, so the cost
+    is one polynomial whatever the number of pieces.
+    """
+    import array_api_compat
+
+    dev = array_api_compat.device(x)
+    shape = x.shape
+    xf = xp.reshape(xp.clip(x, bounds[0], bounds[-1]), (-1,))
+    idx = xp.zeros(xf.shape, dtype=xp.int64, device=dev)
+    for bound in bounds[1:-1]:
+        idx = idx + xp.astype(xf >= bound, xp.int64)
+
+    def col(values: tuple[float, ...]) -> Any:
+        return xp.take(xp.asarray(values, dtype=x.dtype, device=dev), idx)
+
+    d = (xf - col(tuple(pc[0] for pc in pieces))) - col(tuple(pc[1] for pc in pieces))
+    degree = len(pieces[0][2]) - 1
+    acc = col(tuple(pc[2][degree] for pc in pieces))
+    for k in range(degree - 1, -1, -1):
+        acc = acc * d + col(tuple(pc[2][k] for pc in pieces))
+    return xp.reshape(acc, shape)
 
 
 def _erfc_tail_exponent(xp: Any, a: Any) -> tuple[Any, Any]:

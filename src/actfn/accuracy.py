@@ -46,6 +46,7 @@ __all__ = [
     "DTYPES",
     "Row",
     "add_arguments",
+    "format_comparison",
     "format_table",
     "main",
     "measure",
@@ -643,7 +644,11 @@ class Row:
     at: float  # an input where it occurs (for axis functions: the element)
     bound: int  # the contract for this kind and dtype
     points: int  # how many inputs were compared
+    #: the largest error over ordinary inputs: finite, zero or normal, with a
+    #: zero or normal finite true value (no NaN, infinity or subnormal involved)
+    ordinary: float = 0.0
     others: dict[str, float | None] = field(default_factory=dict)  # library -> max ULP
+    others_ordinary: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -794,7 +799,9 @@ def _measure_elementwise(
         got = f(xin, **p) if kind == "value" else f.derivative(xin, **p)
     err = ulp_distance(_round_result(got, dtype), ref, dtype)
     worst, at = _worst(err, xs)
+    plain = _ordinary(xs, dtype) & _ordinary(ref.astype(np.float64), dtype)
     row = Row(label, dtype, kind, worst, at, BOUNDS[kind][dtype], int(xs.size))
+    row.ordinary = _worst(err[plain], xs[plain])[0]
     for o in others:
         if not o.has(label):
             continue
@@ -802,8 +809,21 @@ def _measure_elementwise(
             y = o.value(label, xs, dtype) if kind == "value" else o.derivative(label, xs, dtype)
         except Exception:  # a library without this dtype or function: no figure
             y = None
-        row.others[o.name] = None if y is None else _worst(ulp_distance(y, ref, dtype), xs)[0]
+        if y is None:
+            row.others[o.name] = row.others_ordinary[o.name] = None
+            continue
+        e = ulp_distance(y, ref, dtype)
+        row.others[o.name] = _worst(e, xs)[0]
+        row.others_ordinary[o.name] = _worst(e[plain], xs[plain])[0]
     return row
+
+
+def _ordinary(v: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
+    """v is finite and either 0 or at least the least normal number of dtype."""
+    tiny = math.ldexp(1.0, FORMATS[dtype][1])
+    a = np.abs(v.astype(np.float64))
+    out: np.ndarray[Any, Any] = np.isfinite(a) & ((a == 0) | (a >= tiny))
+    return out
 
 
 # --- functions along an axis ------------------------------------------------------------
@@ -887,8 +907,9 @@ def _measure_axis(
     checked = f._check_params(pp, partial=False)
     key = _key(f, checked, "axis")
     table = _cache.setdefault(key, {})
-    worst, at, count = 0.0, math.nan, 0
+    worst, at, count, plain_worst = 0.0, math.nan, 0, 0.0
     other_worst: dict[str, float | None] = {o.name: 0.0 for o in others if o.has(label)}
+    other_plain: dict[str, float | None] = dict(other_worst)
     for row in rows:
         rk = row.tobytes()
         if rk not in table:
@@ -903,19 +924,33 @@ def _measure_axis(
         count += int(err.size)
         if w > worst:
             worst, at = w, a
+        # Ordinary rows: finite entries only; ordinary outputs only.
+        row_plain = bool(np.isfinite(row).all())
+        out_plain = _ordinary(ref.astype(np.float64), dtype) if row_plain else None
+        if out_plain is not None:
+            plain_worst = max(plain_worst, _worst(err[out_plain], row[: err.size][out_plain])[0])
         for o in others:
             if o.name not in other_worst:
                 continue
             try:
                 y = o.value(label, row, dtype)
-                ow = _worst(ulp_distance(y, ref, dtype), row[: y.size])[0]
+                oe = ulp_distance(y, ref, dtype)
+                ow = _worst(oe, row[: y.size])[0]
+                op = (
+                    _worst(oe[out_plain], row[: y.size][out_plain])[0]
+                    if out_plain is not None
+                    else 0.0
+                )
             except Exception:  # a library without this dtype or function: no figure
-                other_worst[o.name] = None
+                other_worst[o.name] = other_plain[o.name] = None
                 continue
-            cur = other_worst[o.name]
-            if cur is not None:
+            cur, curp = other_worst[o.name], other_plain[o.name]
+            if cur is not None and curp is not None:
                 other_worst[o.name] = max(cur, ow)
-    return Row(label, dtype, "axis", worst, at, BOUNDS["axis"][dtype], count, other_worst)
+                other_plain[o.name] = max(curp, op)
+    r = Row(label, dtype, "axis", worst, at, BOUNDS["axis"][dtype], count, plain_worst)
+    r.others, r.others_ordinary = other_worst, other_plain
+    return r
 
 
 # --------------------------------------------------------------------------- table / CLI
@@ -962,6 +997,35 @@ def format_table(rows: Sequence[Row]) -> str:
             if libs:
                 text += " / " + " / ".join(_fmt_ulp(c.others.get(lib)) for lib in libs)
             cells.append(text)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def format_comparison(rows: Sequence[Row], dtype: str) -> str:
+    """actfn beside the other libraries for one dtype, as a Markdown table.
+
+    Each cell is "ordinary / whole range": the largest error over ordinary
+    inputs (finite, zero or normal, with a zero or normal true value), then over
+    the whole sample (subnormals, infinities and NaN included; "NaN/inf" marks a
+    NaN or an infinity where the true value is not one, or the reverse).
+    """
+    libs: list[str] = []
+    for r in rows:
+        for lib in r.others:
+            if lib not in libs:
+                libs.append(lib)
+    head = ["function", "kind", "actfn", *libs]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        if r.dtype != dtype:
+            continue
+        cells = [r.function, r.kind, f"{_fmt_ulp(r.ordinary)} / {_fmt_ulp(r.max_ulp)}"]
+        for lib in libs:
+            if lib not in r.others:
+                cells.append("-")
+                continue
+            o, w = r.others_ordinary.get(lib), r.others.get(lib)
+            cells.append("-" if w is None else f"{_fmt_ulp(o)} / {_fmt_ulp(w)}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -1017,6 +1081,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"actfn accuracy: {exc}", file=sys.stderr)
         return 2
     print(format_table(rows))
+    if any(r.others for r in rows):
+        for d in DTYPES:
+            if any(r.dtype == d for r in rows):
+                print(
+                    f"\n{d}: actfn and other libraries, max ULP (ordinary inputs / whole range)\n"
+                )
+                print(format_comparison(rows, d))
     bad = [r for r in rows if not r.ok]
     for r in bad:
         print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .. import _numerics as nm
@@ -67,7 +68,7 @@ def _relu_slope(k: float, p: dict[str, Any], side: int) -> float:
     return (1.0 if passes else 0.0) + (ns if x < t else 0.0)
 
 
-def _relu_kinks(p: dict[str, Any]) -> list[float]:
+def _relu_kinks(p: Mapping[str, Any]) -> list[float]:
     t, mv = p["threshold"], p["max_value"]
     ks = {t}
     if mv is not None:

@@ -482,33 +482,6 @@ _MISH_D_PIECES: tuple[tuple[float, float, tuple[float, ...]], ...] = (
         1.738461161196446e-08, 6.124478478756515e-08,
     )),
 )
-_MISH_D_CENTRE_HI = tuple(pc[0] for pc in _MISH_D_PIECES)
-_MISH_D_CENTRE_LO = tuple(pc[1] for pc in _MISH_D_PIECES)
-# _MISH_D_COEFFS[k][j]: coefficient of d^k in piece j.
-_MISH_D_COEFFS = tuple(tuple(col) for col in zip(*(pc[2] for pc in _MISH_D_PIECES), strict=True))
-
-
-def _mish_d_table(xp: Any, x: Any) -> Any:
-    """mish' on [-4, 1) from the Taylor pieces (x is clipped into the range)."""
-    import array_api_compat
-
-    dev = array_api_compat.device(x)
-    shape = x.shape
-    xf = xp.reshape(xp.clip(x, _MISH_D_BOUNDS[0], _MISH_D_BOUNDS[-1]), (-1,))
-    idx = xp.zeros(xf.shape, dtype=xp.int64, device=dev)
-    for bound in _MISH_D_BOUNDS[1:-1]:
-        idx = idx + xp.astype(xf >= bound, xp.int64)
-
-    def col(values: tuple[float, ...]) -> Any:
-        return xp.take(xp.asarray(values, dtype=x.dtype, device=dev), idx)
-
-    d = (xf - col(_MISH_D_CENTRE_HI)) - col(_MISH_D_CENTRE_LO)
-    acc = col(_MISH_D_COEFFS[-1])
-    for values in reversed(_MISH_D_COEFFS[:-1]):
-        acc = acc * d + col(values)
-    return xp.reshape(acc, shape)
-
-
 def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # mish' = tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x).  With e = e^x,
     # n = e (e + 2) and D = n + 2: tanh(sp) = n/D, sech^2(sp) = 4 (1 + e)^2/D^2 and
@@ -530,7 +503,7 @@ def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     w = 1.0 + e * (1.0 + 0.5 * e)
     g = 1.0 - e * (1.0 + e * (2.0 + e * (1.0 + 0.25 * e))) / (w * w)
     neg = nm.times_exp(xp, bracket * g, xc)
-    mid = _mish_d_table(xp, xc)
+    mid = nm.taylor_pieces(xp, xc, _MISH_D_BOUNDS, _MISH_D_PIECES)
     r = xp.where(xc >= 1.0, pos, xp.where(xc >= -4.0, mid, neg))
     # Above 40, mish' = 1 - O(x e^-2x) rounds to 1.
     r = xp.where(x > _MISH_CAP, xp.ones_like(x), r)
