@@ -178,8 +178,14 @@ def test_cli_functions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     parser = argparse.ArgumentParser()
     acc.add_arguments(parser)
     out = tmp_path / "acc.json"
-    args = parser.parse_args(["relu", "softsign", "--dtype", "float32", "--json", str(out)])
+    page = tmp_path / "accuracy.md"
+    args = parser.parse_args(
+        ["relu", "softsign", "--dtype", "float32", "--json", str(out), "--markdown", str(page)]
+    )
     assert acc.run(args) == 0
+    md = page.read_text()
+    assert md.startswith("# Accuracy") and "| softsign | value | 0 |" in md
+    assert "`actfn accuracy relu softsign --dtype float32`" in md
     text = capsys.readouterr().out
     assert "| relu | value |" in text and "| softsign | derivative |" in text
     data = json.loads(out.read_text())
@@ -191,3 +197,15 @@ def test_cli_functions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     bad = parser.parse_args(["relu", "--against", "tensorflow"])
     assert acc.run(bad) == 2
     assert "torch, jax, keras" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_axis_layout_does_not_change_the_sum(name: str) -> None:
+    # A reduction across a strided axis must be as accurate as along a contiguous
+    # one (NumPy sums the latter pairwise, the former term by term): softmax over
+    # axis 0 of x equals softmax over the last axis of x.T, bit for bit.
+    f = actfn.get(name)
+    x = np.random.default_rng(3).normal(0.0, 3.0, (5000, 3))
+    along0 = f(x, axis=0)
+    along_last = f(np.ascontiguousarray(x.T), axis=-1).T
+    assert acc.ulp_distance(along0, along_last, "float64").max() == 0.0

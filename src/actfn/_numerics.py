@@ -14,6 +14,7 @@ __all__ = [
     "gelu_exact",
     "gelu_exact_derivative",
     "gelu_tanh_arg",
+    "gelu_tanh_x_dv",
     "log_sigmoid",
     "propagate_nan",
     "safe_where",
@@ -157,6 +158,9 @@ _INV_SQRT2_HI = 0.7071067811865476  # 1/sqrt(2) = hi + lo
 _INV_SQRT2_LO = -4.833646656726457e-17
 _LN_SQRT2 = 0.34657359027997264  # ln(sqrt 2), correctly rounded
 _LN_SQRT_2PI = 0.9189385332046728  # ln(sqrt(2 pi)), correctly rounded
+# gelu's tail formula is used for x < -_GELU_TAIL, where t = -x/sqrt 2 > 1.25
+# (fdlibm's third interval starts at 1.25).
+_GELU_TAIL = 1.768
 
 
 def _horner(z: Any, coeffs: tuple[float, ...]) -> Any:
@@ -213,6 +217,25 @@ def gelu_tanh_arg(xp: Any, x: Any) -> tuple[Any, Any]:
     v_hi, v_lo = two_prod(xp, _GELU_K2_HI * xp.ones_like(x), q_hi)
     v_lo = v_lo + (_GELU_K2_HI * q_lo + _GELU_K2_LO * q_hi)
     return two_sum(xp, v_hi, v_lo)
+
+
+def gelu_tanh_x_dv(xp: Any, x: Any) -> Any:
+    """x v'(x) = 2 sqrt(2/pi) (x + 3 * 0.044715 x^3), rounded once from a
+    double-double: as 2 sqrt(2/pi) (3q - 2x) with q = x + 0.044715 x^3 exact to
+    2^-100, the subtraction 3q - 2x (which cancels by up to a factor 3.6) is done
+    exactly (TwoProduct, TwoSum)."""
+    s_hi, s_lo = two_prod(xp, x, x)
+    p_hi, p_lo = two_prod(xp, _GELU_C_HI * xp.ones_like(x), s_hi)
+    p_lo = p_lo + (_GELU_C_HI * s_lo + _GELU_C_LO * s_hi)
+    w_hi, w_lo = two_sum(xp, xp.ones_like(x), p_hi)
+    w_lo = w_lo + p_lo
+    q_hi, q_lo = two_prod(xp, x, w_hi)
+    q_lo = q_lo + x * w_lo
+    t_hi, t_lo = two_prod(xp, 3.0 * xp.ones_like(x), q_hi)
+    r_hi, r_lo = two_sum(xp, t_hi, -2.0 * x)
+    r_lo = r_lo + (t_lo + 3.0 * q_lo)
+    y_hi, y_lo = two_prod(xp, _GELU_K2_HI * xp.ones_like(x), r_hi)
+    return y_hi + (y_lo + (_GELU_K2_HI * r_lo + _GELU_K2_LO * r_hi))
 
 
 def taylor_pieces(
@@ -313,7 +336,7 @@ def gelu_exact(xp: Any, x: Any) -> Any:
     xc = xp.clip(x, -40.0, 40.0)
     h, lo = split(xp, xc)
     # Tail, x < -1.768.
-    ax = xp.maximum(-xc, 1.77)
+    ax = xp.maximum(-xc, _GELU_TAIL)  # = -x wherever the tail is used
     t = ax * _INV_SQRT2_HI
     s = 2.0 / (ax * ax)  # 1/t^2: R/S is insensitive to its rounding
     near = t < 1.0 / 0.35
@@ -325,7 +348,7 @@ def gelu_exact(xp: Any, x: Any) -> Any:
     t_hi, t_lo = _neg_x_over_sqrt2(xp, xc, h, lo)
     corr = t_lo * _TWO_OVER_SQRT_PI * xp.exp(-t_hi * t_hi)
     main = 0.5 * xc * (erfc(xp, t_hi) - corr)
-    r = xp.where(xc < -1.768, tail, main)
+    r = xp.where(xc < -_GELU_TAIL, tail, main)
     r = xp.where(x > 40.0, x, xp.where(x < -40.0, -0.0 * xp.ones_like(x), r))
     return xp.where(xp.isnan(x), x, r)
 
@@ -412,7 +435,7 @@ def gelu_exact_derivative(xp: Any, x: Any) -> Any:
     pdf = xp.exp(e0) * xp.exp(d - _LN_SQRT_2PI)
     main = cdf + xc * pdf
     # Tail.
-    ax = xp.maximum(-xc, 1.77)
+    ax = xp.maximum(-xc, _GELU_TAIL)  # = -x wherever the tail is used
     t = ax * _INV_SQRT2_HI
     s = 2.0 / (ax * ax)
     near = t < 1.0 / 0.35
@@ -429,7 +452,7 @@ def gelu_exact_derivative(xp: Any, x: Any) -> Any:
             xw < -0.5, _gelu_d_piece(xp, xw, _GELU_D_ROOT), _gelu_d_piece(xp, xw, _GELU_D_RIGHT)
         ),
     )
-    main = xp.where((xc >= -1.768) & (xc < -0.25), near, main)
-    r = xp.where(xc < -1.768, tail, main)
+    main = xp.where((xc >= -_GELU_TAIL) & (xc < -0.25), near, main)
+    r = xp.where(xc < -_GELU_TAIL, tail, main)
     r = xp.where(x > 40.0, xp.ones_like(x), xp.where(x < -40.0, -0.0 * xp.ones_like(x), r))
     return xp.where(xp.isnan(x), x, r)

@@ -49,6 +49,7 @@ __all__ = [
     "format_comparison",
     "format_table",
     "main",
+    "markdown_report",
     "measure",
     "round_to",
     "run",
@@ -235,7 +236,7 @@ def sample(dtype: str, full: bool = False, kinks: Iterable[float] = ()) -> np.nd
     binades = np.concatenate([binades, np.ldexp(1.0, exps[::step].astype(np.int64))])
     pts += [binades, -binades]
     # Dense near 0.
-    for width in (1.0, 8.0, 40.0):
+    for width in (1.0, 8.0, 40.0, 40.0, 40.0):
         pts.append(rng.uniform(-width, width, dense))
     pts.append(np.linspace(-6.0, 6.0, 2 * dense + 1))
     # Overflow / underflow edges.
@@ -1030,6 +1031,90 @@ def format_comparison(rows: Sequence[Row], dtype: str) -> str:
     return "\n".join(lines)
 
 
+def markdown_report(rows: Sequence[Row], command: str = "") -> str:
+    """The accuracy page (docs/accuracy.md): method, bounds, the table of actfn's
+    errors and, where measured, the comparison with other libraries."""
+    import platform
+
+    versions = [f"numpy {np.__version__}", f"mpmath {_mpmath().__version__}"]
+    libs = sorted({lib for r in rows for lib in r.others})
+    for lib in libs:
+        mod = sys.modules.get(lib)
+        if mod is not None:
+            versions.append(f"{lib} {getattr(mod, '__version__', '?')}")
+    bad = [r for r in rows if not r.ok]
+    out = [
+        "# Accuracy",
+        "",
+        "The largest error of every activation, in ULPs of the output dtype, against the",
+        "correctly rounded true value (mpmath at a precision raised until two evaluations",
+        "agree).  0 means correctly rounded at every input sampled, 1 faithful.",
+        "",
+        "The sample covers the whole floating-point range of each dtype: a dense grid",
+        "near 0, points in every binade (subnormal ones included) up to the largest",
+        "finite number on both sides, the edges where exp-like terms overflow or",
+        "underflow, each function's kinks and their neighbours, and 0, -0, +-inf, NaN.",
+        "Errors are counted as the distance between ordered integer representations,",
+        "subnormals included; NaN where the true value is a number, or the reverse, is",
+        "shown as NaN/inf.  Functions along an axis (softmax, log_softmax, sparsemax,",
+        "glu) are measured per element on rows of up to 400 elements (10^4 with",
+        "`--full`), including rows with +inf, -inf, all -inf and NaN.",
+        "",
+        "Bounds (asserted by tests/test_accuracy.py on the NumPy path and on the",
+        "generic Array-API path):",
+        "",
+        "| kind | float16 | bfloat16 | float32 | float64 |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, b in BOUNDS.items():
+        out.append(f"| {kind} | " + " | ".join(str(b[d]) for d in DTYPES) + " |")
+    out += [
+        "",
+        "Produced by"
+        + (f" `{command}`" if command else " actfn.accuracy.measure")
+        + " with "
+        + ", ".join(versions)
+        + f" (Python {platform.python_version()}).",
+        "",
+        "## actfn, whole range",
+        "",
+        format_table([_without_others(r) for r in rows]),
+        "",
+    ]
+    if bad:
+        out += ["Bounds not met (each listed in KNOWN_GAPS in tests/test_accuracy.py):", ""]
+        out += [
+            f"- {r.function} {r.kind} {r.dtype}: {_fmt_ulp(r.max_ulp)} ULP at x = {r.at!r} "
+            f"(bound {r.bound})"
+            for r in bad
+        ]
+        out.append("")
+    if libs:
+        out += [
+            "## Beside PyTorch, JAX and Keras",
+            "",
+            "Each cell: the largest error over ordinary inputs (finite, zero or normal,",
+            "with a zero or normal true value) / over the whole sample.  The same inputs",
+            "and references for every library; parameters set to actfn's defaults; '-'",
+            "where a library has no such function or dtype.  Derivatives of the other",
+            "libraries come from their autodiff (Keras's NumPy backend has none).  JAX's",
+            "CPU backend flushes subnormals to zero, and Keras's NumPy backend computes",
+            "float64 inputs in float32, which shows in the whole-range figures.",
+            "",
+        ]
+        for d in DTYPES:
+            if any(r.dtype == d for r in rows):
+                out += [f"### {d}", "", format_comparison(rows, d), ""]
+    return "\n".join(out)
+
+
+def _without_others(r: Row) -> Row:
+    """r without the other libraries (for actfn's own table)."""
+    from dataclasses import replace
+
+    return replace(r, others={}, others_ordinary={})
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``actfn accuracy``."""
     parser.add_argument(
@@ -1059,6 +1144,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="array library actfn runs on (default: numpy, the fast path)",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    parser.add_argument(
+        "--markdown", metavar="FILE", help="also write the report page (docs/accuracy.md)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -1095,6 +1183,14 @@ def run(args: argparse.Namespace) -> int:
             f"at x = {r.at!r} (bound {r.bound})",
             file=sys.stderr,
         )
+    if getattr(args, "markdown", None):
+        command = "actfn accuracy " + " ".join(
+            [*(args.names or []), *(f"--dtype {d}" for d in (args.dtypes or []))]
+            + (["--full"] if args.full else [])
+            + ([f"--against {','.join(against)}"] if against else [])
+        )
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(markdown_report(rows, command.strip()) + "\n")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(

@@ -78,8 +78,24 @@ def _softmax_parts(xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, An
     top = z == 0.0
     zero = xp.zeros_like(e)
     count = xp.sum(xp.astype(top, x.dtype), axis=axes, keepdims=True)
-    rest = xp.sum(xp.where(top, zero, e), axis=axes, keepdims=True) + (count - 1.0)
+    rest = _sum_last(xp, xp.where(top, zero, e), axes) + (count - 1.0)
     return (z, lo), e, rest
+
+
+def _sum_last(xp: Any, v: Any, axes: tuple[int, ...]) -> Any:
+    """sum(v, axes, keepdims=True), with the summed axes moved last and made one
+    contiguous axis first: NumPy sums a contiguous axis pairwise (error growing
+    like log n), but across a strided one term by term (like n): 14 ULP against
+    3 for a softmax over 10^4 rows along axis 0."""
+    nd = v.ndim
+    if axes == (nd - 1,):
+        return xp.sum(v, axis=-1, keepdims=True)
+    keep = [i for i in range(nd) if i not in axes]
+    moved = xp.permute_dims(v, (*keep, *axes))
+    # Through 1-D: a C-order copy, so that the summed axis is contiguous.
+    flat = xp.reshape(xp.reshape(moved, (-1,)), (*(v.shape[i] for i in keep), -1))
+    total = xp.sum(flat, axis=-1)
+    return xp.reshape(total, tuple(1 if i in axes else v.shape[i] for i in range(nd)))
 
 
 def _softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:

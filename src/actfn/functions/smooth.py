@@ -101,8 +101,14 @@ def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     xn = xp.minimum(xc, 0.0)
     t = (xn - _SILU_ROOT_HI) - _SILU_ROOT_LO
     bracket = t + _SILU_EXP_ROOT * xp.expm1(xp.maximum(t, -800.0))
+    # Below -2 the plain 1 + x + e^x (|1 + x| >= 1 > 7 e^x) rounds less.
+    bracket = xp.where(xn < -2.0, (1.0 + xn) + e, bracket)
     # e^x times the bracket, with e^x scaled below -700, where it is subnormal.
-    neg = nm.times_exp(xp, bracket, xn) / (d * d)
+    # Below -2, 1/(1 + e)^2 = 1 - e (2 + e)/(1 + e)^2 >= 0.79 costs one rounding
+    # near 1 where the quotient would cost two.
+    g = 1.0 - e * (2.0 + e) / (d * d)
+    far = nm.times_exp(xp, bracket * g, xn)
+    neg = xp.where(xn < -2.0, far, nm.times_exp(xp, bracket, xn) / (d * d))
     return xp.where(x >= 0.0, pos, xp.where(xp.isnan(x), x, neg))
 
 
@@ -257,15 +263,15 @@ def _gelu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     #           root: Taylor pieces on [-2, -0.25); e^v scaled below v = -700.
     xc = xp.clip(x, -30.0, 30.0)
     v, v_lo = nm.gelu_tanh_arg(xp, xc)
-    dv = _SQRT_2_OVER_PI * 2.0 * (1.0 + (3.0 * _GELU_C) * xc * xc)
+    xdv = nm.gelu_tanh_x_dv(xp, xc)  # x v', rounded once
     ep = xp.exp(-xp.maximum(v, 0.0))
     ep = ep - ep * v_lo
     dp = 1.0 + ep
-    pos = (1.0 + ep + xc * dv * ep) / (dp * dp)
+    pos = (1.0 + ep + xdv * ep) / (dp * dp)
     vn = xp.minimum(v, 0.0)
     en = xp.exp(vn)
     dn = 1.0 + en
-    b = dn + xc * dv
+    b = dn + xdv
     neg = nm.times_exp(xp, b + b * v_lo, vn) / (dn * dn)
     xw = xp.clip(xc, -2.0, 0.0)
     near = xp.where(
