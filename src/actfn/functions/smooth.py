@@ -89,7 +89,7 @@ _SILU_EXP_ROOT = 0.2784645427610738
 
 def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # s (1 + x (1 - s)) with e = exp(-|x|) <= 1 and d = 1 + e:
-    #   x >= 0: (1 + e (1 + x)) / d^2, a sum of positive terms;
+    #   x >= 1: (1 + e (1 + x)) / d^2, a sum of positive terms;
     #   x < 0:  e^x (1 + x + e^x) / d^2, where 1 + x + e^x vanishes at the minimum
     # r of silu.  Since 1 + r + e^r = 0, 1 + x + e^x = t + e^r expm1(t) with
     # t = x - r (x - r_hi is exact near r, Sterbenz): two terms of the same sign,
@@ -98,6 +98,14 @@ def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     e = xp.exp(-xp.abs(xc))
     d = 1.0 + e
     pos = (1.0 + e * (1.0 + xc)) / (d * d)
+    # -0.25 <= x < 1: silu' = 1/2 + (tanh(x/2)/2 + (x/4) sech^2(x/2)), where the
+    # bracket is small (|.| < 0.43) and carries its few roundings scaled down by
+    # its size relative to the result: about 1.5 ULP where the quotients above
+    # cost 3 to 4 (their values sit at the bottom of a binade).
+    xm = xp.clip(xc, -0.25, 1.0)
+    th = xp.tanh(0.5 * xm)
+    mid = 0.5 + (0.5 * th + (0.25 * xm) * (1.0 - th * th))
+    pos = xp.where(xc < 1.0, mid, pos)
     xn = xp.minimum(xc, 0.0)
     t = (xn - _SILU_ROOT_HI) - _SILU_ROOT_LO
     bracket = t + _SILU_EXP_ROOT * xp.expm1(xp.maximum(t, -800.0))
@@ -109,7 +117,7 @@ def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     g = 1.0 - e * (2.0 + e) / (d * d)
     far = nm.times_exp(xp, bracket * g, xn)
     neg = xp.where(xn < -2.0, far, nm.times_exp(xp, bracket, xn) / (d * d))
-    return xp.where(x >= 0.0, pos, xp.where(xp.isnan(x), x, neg))
+    return xp.where(x >= -0.25, pos, xp.where(xp.isnan(x), x, neg))
 
 
 def _silu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -501,7 +509,9 @@ def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     xc = xp.clip(x, -2000.0, _MISH_CAP)
     e = xp.exp(xc)
     d = e * (e + 2.0) + 2.0
-    pos = e * ((e + 2.0) * d + 4.0 * xc * (1.0 + e)) / (d * d)
+    # (e/D) ((e + 2) + 4 x (1 + e)/D): the same, without D^2, which overflows
+    # float32 (a backend computing in float32) near the cap.
+    pos = (e / d) * ((e + 2.0) + 4.0 * xc * (1.0 + e) / d)
     u = 1.0 + e
     bracket = (1.0 + xc) + e * (e * (e + 4.0) + 2.0) / (4.0 * u)
     # 1/((1 + e)(1 + z)^2) = (1 + e)/w^2, w = 1 + e + e^2/2, written as 1 minus a
