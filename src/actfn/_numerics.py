@@ -170,6 +170,7 @@ _TWO_OVER_SQRT_PI = 1.1283791670955126  # 2/sqrt(pi), correctly rounded
 _INV_SQRT2_HI = 0.7071067811865476  # 1/sqrt(2) = hi + lo
 _INV_SQRT2_LO = -4.833646656726457e-17
 _LN_SQRT2 = 0.34657359027997264  # ln(sqrt 2), correctly rounded
+_SQRT2 = 1.4142135623730951  # sqrt 2, correctly rounded
 _LN_SQRT_2PI = 0.9189385332046728  # ln(sqrt(2 pi)), correctly rounded
 # gelu's tail formula is used for x < -_GELU_TAIL, where t = -x/sqrt 2 > 1.25
 # (fdlibm's third interval starts at 1.25).
@@ -311,8 +312,8 @@ def scaled_exp_product(xp: Any, a: Any, b: Any) -> Any:
     return xp.where(tail, r * _TAIL_SCALE, r)
 
 
-def erfc(xp: Any, x: Any) -> Any:
-    """The complementary error function (fdlibm's method, see above)."""
+def _erfc_small(xp: Any, x: Any) -> Any:
+    """erfc(x) for |x| < 1.25 (fdlibm's first two intervals; x is clipped)."""
     ax = xp.abs(x)
     # |x| < 0.84375: erfc = 1 - (x + x y) or 0.5 - ((x - 0.5) + x y), y = P/Q(x^2).
     xa = xp.clip(x, -0.84375, 0.84375)
@@ -323,45 +324,116 @@ def erfc(xp: Any, x: Any) -> Any:
     sb = xp.clip(ax, 0.84375, 1.25) - 1.0
     pq = _horner(sb, _PA) / _horner(sb, _QA)
     r_b = xp.where(x >= 0.0, (1.0 - _ERX) - pq, 1.0 + (_ERX + pq))
+    return xp.where(ax < 0.84375, r_a, r_b)
+
+
+def _tail_rs(xp: Any, s: Any, near: Any) -> Any:
+    """fdlibm's R/S(s), s = 1/t^2, on [1.25, 1/0.35) (near) or [1/0.35, 28)."""
+    return xp.where(near, _horner(s, _RA) / _horner(s, _SA), _horner(s, _RB) / _horner(s, _SB))
+
+
+def erfc(xp: Any, x: Any) -> Any:
+    """The complementary error function (fdlibm's method, see above)."""
+    ax = xp.abs(x)
     # 1.25 <= |x| < 28: exp(-x^2 - 0.5625 + R/S)/|x|; 2 minus that for x < 0.
     ac = xp.clip(ax, 1.25, 28.0)
     e_a, e_b = _erfc_tail_exponent(xp, ac)
     tail = scaled_exp_product(xp, e_a, e_b) / ac
     tail = xp.where(ax >= 28.0, xp.zeros_like(x), tail)
     r_c = xp.where(x > 0.0, tail, 2.0 - tail)
-    r = xp.where(ax < 0.84375, r_a, xp.where(ax < 1.25, r_b, r_c))
+    r = xp.where(ax < 1.25, _erfc_small(xp, x), r_c)
     return xp.where(xp.isnan(x), x, r)
+
+
+# gelu on [-1.7678, -1.15] (fdlibm's second erfc interval, where (1 - c) - P/Q
+# cancels by up to a factor 3): Taylor polynomials around the midpoints of six
+# pieces, from mpmath at 50 digits, mp.taylor(lambda t: t/2 * mp.erfc(-t/mp.sqrt(2)),
+# centre, 12); about 1.5 ULP (each is well conditioned, x - centre is exact).
+_GELU_V_BOUNDS = (
+    -1.7678, -1.6648333333333334, -1.5618666666666667,
+    -1.4588999999999999, -1.3559333333333332, -1.2529666666666666,
+    -1.15,
+)
+_GELU_V_PIECES: tuple[tuple[float, float, tuple[float, ...]], ...] = (
+    (-1.7163166666666667, 0.0, (
+        -0.07389095050889148, -0.11392911327309958, -0.04325070754239472,
+        0.02758308427214618, 0.030270002505574163, 0.007490317822585441,
+        -0.0024080258625583206, -0.001663844575614849, -8.316535758529408e-05,
+        0.00016401097488161413, 3.711926667621397e-05, -8.743714003266858e-06,
+        -4.324904266893063e-06,
+    )),
+    (-1.61335, 0.0, (
+        -0.08604680370208218, -0.12182234936890993, -0.032727430262816895,
+        0.04078526482130023, 0.03367933558768121, 0.005629534817790654,
+        -0.0036160934988135997, -0.001665252511875378, 8.471988520887452e-05,
+        0.00019610845047809958, 2.425254374530388e-05, -1.3887778756364238e-05,
+        -3.894239366122508e-06,
+    )),
+    (-1.5103833333333334, 0.0, (
+        -0.09888905527472056, -0.12711482014484987, -0.017931467212290858,
+        0.055168083456432926, 0.03593986469156507, 0.0030327718283416857,
+        -0.00477272486767006, -0.0015179883307340602, 0.00027531579309658373,
+        0.0002121002654024803, 6.012276593671833e-06, -1.809815082659141e-05,
+        -2.813872613996136e-06,
+    )),
+    (-1.4074166666666665, 0.0, (
+        -0.11210346220909967, -0.12889451057719106, 0.001420891166685415,
+        0.07018207748382838, 0.03668669722011368, -0.00023394756522446692,
+        -0.0057656182061117936, -0.0012101550283217665, 0.00047133766814843356,
+        0.00020715256731920024, -1.6095998426828705e-05, -2.059513393394624e-05,
+        -1.1392477208977354e-06,
+    )),
+    (-1.3044499999999999, 0.0, (
+        -0.1252795063603014, -0.12621000519598133, 0.025421325964592838,
+        0.0851369840841169, 0.035607103212957736, -0.0040336912662975455,
+        -0.006479431553506298, -0.0007457130799323063, 0.0006518757097838688,
+        0.00017841648213280369, -3.9747941702646916e-05, -2.0735138749692417e-05,
+        9.649988935345265e-07,
+    )),
+    (-1.2014833333333332, 0.0, (
+        -0.13790852045629734, -0.11811424378817421, 0.053930090102328666,
+        0.09923074403205905, 0.03247687358501894, -0.008160462212292637,
+        -0.006808087938130277, -0.00014660771758935771, 0.0007945946030855891,
+        0.00012576594417115585, -6.202947006227506e-05, -1.8140558726665265e-05,
+        3.2366254989457127e-06,
+    )),
+)
 
 
 def gelu_exact(xp: Any, x: Any) -> Any:
     """x Phi(x) = (x/2) erfc(-x/sqrt 2), to about 1.5 ULP at every x.
 
-    x < -1.768 (t = -x/sqrt 2 > 1.25): with x = h + l split (Veltkamp), t^2 =
-    h^2/2 + (h l + l^2/2) where h^2/2 + 0.5625 is exact, and (x/2)/t =
-    -1/sqrt 2 exactly, so gelu = -exp(-h^2/2 - 0.5625) exp(R/S - h l - l^2/2 -
-    ln sqrt 2): the rounding of x/sqrt 2 (amplified 2 t^2 times by erfc) never
-    happens, and the first factor is scaled where it is subnormal.
-    Elsewhere t = -x/sqrt 2 is formed as hi + lo (TwoProduct by splitting) and
-    erfc(t_hi + t_lo) = erfc(t_hi) - t_lo (2/sqrt pi) exp(-t_hi^2) to first
+    |t| = |x|/sqrt 2 >= 1.25 (fdlibm's exponential form): with
+    x = h + l split (Veltkamp), t^2 = h^2/2 + (h l + l^2/2) where h^2/2 + 0.5625
+    is exact, and (|x|/2)/|t| = 1/sqrt 2 exactly, so the tail term
+    T = |x| Phi(-|x|) = exp(-h^2/2 - 0.5625) exp(R/S - h l - l^2/2 - ln sqrt 2):
+    the rounding of x/sqrt 2 (amplified 2 t^2 times by erfc) never happens, and
+    the first factor is scaled where it is subnormal.  gelu = -T for x < 0 and
+    x - T for x > 0 (T < 0.07, far below x there).
+    |t| < 1.25: t = -x/sqrt 2 is formed as hi + lo (TwoProduct by splitting)
+    and erfc(t_hi + t_lo) = erfc(t_hi) - t_lo (2/sqrt pi) exp(-t_hi^2) to first
     order: the condition number of erfc there is below 4, so this leaves the
     erfc and product roundings only.
     """
     xc = xp.clip(x, -40.0, 40.0)
     h, lo = split(xp, xc)
-    # Tail, x < -1.768.
-    ax = xp.maximum(-xc, _GELU_TAIL)  # = -x wherever the tail is used
-    t = ax * _INV_SQRT2_HI
-    s = 2.0 / (ax * ax)  # 1/t^2: R/S is insensitive to its rounding
-    near = t < 1.0 / 0.35
-    rs = xp.where(near, _horner(s, _RA) / _horner(s, _SA), _horner(s, _RB) / _horner(s, _SB))
+    ax = xp.abs(xc)
+    # |t| >= 1.25: the tail term T.
+    a = xp.maximum(ax, 1.25 * _SQRT2)  # = |x| wherever it is used (to an ULP)
+    s = 2.0 / (a * a)  # 1/t^2: R/S is insensitive to its rounding
+    rs = _tail_rs(xp, s, a * _INV_SQRT2_HI < 1.0 / 0.35)
     e_a = -0.5 * h * h - 0.5625
     e_b = rs - (h * lo + 0.5 * lo * lo) - _LN_SQRT2
-    tail = -scaled_exp_product(xp, e_a, e_b)
-    # Elsewhere: t = -x / sqrt 2 = t_hi + t_lo exactly (to 2^-106).
+    big = scaled_exp_product(xp, e_a, e_b)
+    tail = xp.where(xc < 0.0, -big, xc - big)
+    # |t| < 1.25: t = -x / sqrt 2 = t_hi + t_lo exactly (to 2^-106).
     t_hi, t_lo = _neg_x_over_sqrt2(xp, xc, h, lo)
-    corr = t_lo * _TWO_OVER_SQRT_PI * xp.exp(-t_hi * t_hi)
-    main = 0.5 * xc * (erfc(xp, t_hi) - corr)
-    r = xp.where(xc < -_GELU_TAIL, tail, main)
+    tc = xp.clip(t_hi, -1.25, 1.25)
+    corr = t_lo * _TWO_OVER_SQRT_PI * xp.exp(-tc * tc)
+    main = 0.5 * xc * (_erfc_small(xp, tc) - corr)
+    near = taylor_pieces(xp, xc, _GELU_V_BOUNDS, _GELU_V_PIECES)
+    main = xp.where(xc < _GELU_V_BOUNDS[-1], near, main)
+    r = xp.where(xp.abs(t_hi) < 1.25, main, tail)
     r = xp.where(x > 40.0, x, xp.where(x < -40.0, -0.0 * xp.ones_like(x), r))
     return xp.where(xp.isnan(x), x, r)
 
