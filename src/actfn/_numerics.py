@@ -274,18 +274,19 @@ def taylor_pieces(
     dev = array_api_compat.device(x)
     shape = x.shape
     xf = xp.reshape(xp.clip(x, bounds[0], bounds[-1]), (-1,))
-    idx = xp.zeros(xf.shape, dtype=xp.int64, device=dev)
+    idx = xp.zeros(xf.shape, dtype=xp.int32, device=dev)  # int32: JAX without x64
     for bound in bounds[1:-1]:
-        idx = idx + xp.astype(xf >= bound, xp.int64)
-
-    def col(values: tuple[float, ...]) -> Any:
-        return xp.take(xp.asarray(values, dtype=x.dtype, device=dev), idx)
-
-    d = (xf - col(tuple(pc[0] for pc in pieces))) - col(tuple(pc[1] for pc in pieces))
-    degree = len(pieces[0][2]) - 1
-    acc = col(tuple(pc[2][degree] for pc in pieces))
-    for k in range(degree - 1, -1, -1):
-        acc = acc * d + col(tuple(pc[2][k] for pc in pieces))
+        idx = idx + xp.astype(xf >= bound, xp.int32)
+    # One gather of each element's row (centre hi, centre lo, c_0, ..., c_n).
+    table = xp.asarray(
+        [(hi, lo, *co) for hi, lo, co in pieces], dtype=x.dtype, device=dev
+    )
+    rows = xp.take(table, idx, axis=0)
+    d = (xf - rows[:, 0]) - rows[:, 1]
+    n = table.shape[1] - 1
+    acc = rows[:, n]
+    for k in range(n - 1, 1, -1):
+        acc = acc * d + rows[:, k]
     return xp.reshape(acc, shape)
 
 
