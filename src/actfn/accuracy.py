@@ -1108,7 +1108,10 @@ def markdown_report(rows: Sequence[Row], command: str = "") -> str:
             "where a library has no such function or dtype.  Derivatives of the other",
             "libraries come from their autodiff (Keras's NumPy backend has none).  JAX's",
             "CPU backend flushes subnormals to zero, and Keras's NumPy backend computes",
-            "float64 inputs in float32, which shows in the whole-range figures.",
+            "float64 inputs in float32, which shows in the whole-range figures.  A",
+            "figure in the millions or more usually means a result of 0 (or of the",
+            "wrong sign) where the true value is a small normal number: ULPs are",
+            "counted through every float in between.",
             "",
         ]
         for d in DTYPES:
