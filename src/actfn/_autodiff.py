@@ -27,8 +27,14 @@ equal ``f.derivative`` / ``f.vjp`` exactly, kink rule included.
 - JAX: ``jax.custom_jvp``.  An elementwise tangent is ``f'(x) * t``; for the axis
   functions the tangent map is the transpose of the record's (linear) vjp,
   obtained with ``jax.linear_transpose``.  A JVP rule serves forward and reverse
-  mode, ``jit``, ``vmap`` and higher derivatives.  Parameters are static Python
-  values closed over by the wrapped function, never traced.
+  mode, ``jit``, ``vmap`` and higher derivatives.  Scalar parameters are static
+  Python values closed over by the wrapped function, never traced; array
+  parameters (prelu's and snake's alpha, a ``where`` mask) are arguments of the
+  jitted function, so they may be JAX arrays, even traced ones, and the tangent
+  with respect to a floating one comes from JAX's autodiff of the generic form
+  (the record's derivative is with respect to x).  Random draws (a ``Seed``
+  parameter of None or a Generator) are not cached: each call draws anew, as on
+  NumPy; an int seed gives the same draws each call and is cached.
 
 Neither library is imported here: a backend is recognised only if the caller has
 already imported it (``sys.modules``).
@@ -70,35 +76,19 @@ def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative:
     xp = prep.xp
     compute = prep.compute_dtype
 
-    def forward(x: Any) -> Any:
-        fn = spec.derivative if derivative else spec.value
-        assert fn is not None
-        return _astype(xp, fn(xp, _astype(xp, x, compute), p), prep.result_dtype)
+    def forward_with(q: dict[str, Any]) -> Callable[[Any], Any]:
+        def forward(x: Any) -> Any:
+            fn = spec.derivative if derivative else spec.value
+            assert fn is not None
+            return _astype(xp, fn(xp, _astype(xp, x, compute), q), prep.result_dtype)
 
+        return forward
+
+    forward = forward_with(p)
     x = prep.x
     jax = _xp.imported("jax")
     if jax is not None and isinstance(x, jax.Array):
-        key = (
-            id(spec),
-            spec.name,
-            derivative,
-            tuple(sorted(p.items())),
-            prep.result_dtype,
-            compute,
-        )
-        fn = _JAX_CACHE.get(key)
-        if fn is None:
-            if len(_JAX_CACHE) >= _JAX_CACHE_SIZE:
-                _JAX_CACHE.clear()
-            # f.derivative itself is differentiated through its generic form.
-            fn = _JAX_CACHE[key] = jax.jit(
-                forward
-                if derivative
-                else _jax_wrap(
-                    jax, forward, _backward(spec, xp, compute, p), spec.kind == "elementwise"
-                )
-            )
-        return fn(x)
+        return _jax_evaluate(jax, spec, xp, prep, p, derivative, forward_with)
     dask_array = _xp.imported("dask.array")
     if (
         DASK_CHUNKS_VIA_NUMPY
@@ -219,6 +209,83 @@ def _torch_function(torch: Any) -> Any:
 
 # ------------------------------------------------------------------------------ JAX
 
+
+def _is_array(v: Any) -> bool:
+    return hasattr(v, "shape") and hasattr(v, "dtype")
+
+
+def _draws_anew(spec: Spec, p: dict[str, Any]) -> bool:
+    """Whether a call draws fresh randomness (a Seed of None or a Generator)."""
+    from ._activation import Seed
+
+    return any(
+        isinstance(prm.domain, Seed) and not isinstance(p[prm.name], int) for prm in spec.params
+    )
+
+
+def _jax_evaluate(
+    jax: Any,
+    spec: Spec,
+    xp: Any,
+    prep: _xp.Prepared,
+    p: dict[str, Any],
+    derivative: bool,
+    forward_with: Callable[[dict[str, Any]], Callable[[Any], Any]],
+) -> Any:
+    """``f(x)`` (or ``f.derivative(x)``) on a JAX array, as one jitted computation
+    (cached) with actfn's derivative as its JVP rule."""
+    compute = prep.compute_dtype
+    names = tuple(k for k, v in p.items() if _is_array(v))
+    # Parameters of other libraries (NumPy's checked copies) enter as JAX arrays
+    # in the computation's dtype (bool for a mask): JAX without 64-bit types would
+    # otherwise truncate float64 with a warning.
+    arrays = [
+        v
+        if isinstance(v, jax.Array)
+        else xp.asarray(
+            np.asarray(v), dtype=xp.bool if np.asarray(v).dtype == np.bool_ else compute
+        )
+        for k, v in p.items()
+        if k in names
+    ]
+
+    def with_arrays(arrs: tuple[Any, ...]) -> dict[str, Any]:
+        return {**p, **dict(zip(names, arrs, strict=True))}
+
+    def build() -> Any:
+        def plain(x: Any, *arrs: Any) -> Any:
+            return forward_with(with_arrays(arrs))(x)
+
+        if derivative:
+            # f.derivative itself is differentiated through its generic form.
+            return plain
+        return _jax_wrap(
+            jax,
+            plain,
+            lambda arrs: _backward(spec, xp, compute, with_arrays(arrs)),
+            spec.kind == "elementwise",
+        )
+
+    if _draws_anew(spec, p):
+        # Not jitted or cached: the draws happen when the function runs.
+        return build()(prep.x, *arrays)
+    key = (
+        id(spec),
+        spec.name,
+        derivative,
+        tuple(sorted((k, v) for k, v in p.items() if k not in names)),
+        names,
+        prep.result_dtype,
+        compute,
+    )
+    fn = _JAX_CACHE.get(key)
+    if fn is None:
+        if len(_JAX_CACHE) >= _JAX_CACHE_SIZE:
+            _JAX_CACHE.clear()
+        fn = _JAX_CACHE[key] = jax.jit(build())
+    return fn(prep.x, *arrays)
+
+
 # One jitted function per activation, parameter values and dtypes: JAX runs it as
 # one XLA computation (eagerly, a formula of a dozen operations would dispatch and
 # compile each of them, and again for each step of autodiff); inside a caller's
@@ -229,24 +296,39 @@ _JAX_CACHE_SIZE = 512
 
 
 def _jax_wrap(
-    jax: Any, forward: Callable[[Any], Any], backward: Callable[[Any, Any], Any], elementwise: bool
+    jax: Any,
+    forward: Callable[..., Any],
+    backward_for: Callable[[tuple[Any, ...]], Callable[[Any, Any], Any]],
+    elementwise: bool,
 ) -> Any:
-    """``forward`` as a ``jax.custom_jvp`` function whose tangent map comes from
-    ``backward``.
+    """``forward(x, *arrays)`` as a ``jax.custom_jvp`` function whose tangent map
+    in x comes from ``backward_for(arrays)``.
 
     Elementwise: backward(x, t) = f'(x) t is already the tangent map (the
     Jacobian is diagonal).  Otherwise the tangent map J t is the transpose of the
-    linear map g -> J^T g = backward(x, g).
+    linear map g -> J^T g = backward(x, g).  The tangents of floating array
+    parameters are added from JAX's autodiff of ``forward`` in them.
     """
     f = jax.custom_jvp(forward)
 
     def jvp(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
-        (x,), (t,) = primals, tangents
-        y = f(x)
+        x, *arrs = primals
+        t, *tarrs = tangents
+        y = f(x, *arrs)
+        backward = backward_for(tuple(arrs))
         if elementwise:
-            return y, backward(x, t)
-        example = jax.ShapeDtypeStruct(y.shape, y.dtype)
-        (jt,) = jax.linear_transpose(lambda g: backward(x, g), example)(t)
+            jt = backward(x, t)
+        else:
+            example = jax.ShapeDtypeStruct(y.shape, y.dtype)
+            (jt,) = jax.linear_transpose(lambda g: backward(x, g), example)(t)
+        for i, (a, ta) in enumerate(zip(arrs, tarrs, strict=True)):
+            if not jax.numpy.issubdtype(a.dtype, jax.numpy.inexact):
+                continue  # a mask: no tangent
+
+            def in_param(v: Any, i: int = i) -> Any:
+                return forward(x, *arrs[:i], v, *arrs[i + 1 :])
+
+            jt = jt + jax.jvp(in_param, (a,), (ta,))[1]
         return y, jt
 
     f.defjvp(jvp)
