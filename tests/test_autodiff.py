@@ -311,3 +311,63 @@ def test_axis_second_derivatives_are_finite(f: actfn.Activation) -> None:
             jnp.asarray(x[0])
         )
     assert np.isfinite(np.asarray(hess)).all()
+
+
+# ------------------------------------------------------------ array parameters, draws
+
+
+@pytest.mark.parametrize("name", ["prelu", "snake"])
+def test_gradients_in_array_parameters(name: str, torch_path: str) -> None:
+    # A learnable slope / frequency: its gradient comes from autodiff of the generic
+    # form, checked against central differences of the NumPy values; the gradient
+    # in x stays f.vjp (prelu's kink rule at 0 included).
+    f = actfn.ACTIVATIONS[name]
+    x = np.concatenate([np.linspace(-3.0, 3.0, 11), [0.0]])[None, :] * np.ones((3, 1))
+    alpha = np.array([[0.25], [0.5], [1.5]])
+    g = _cotangent(x.shape)
+    h = 1e-6
+    fd = np.array(
+        [
+            ((f(x, alpha=alpha + h * e) - f(x, alpha=alpha - h * e)) * g).sum() / (2 * h)
+            for e in np.eye(3)[:, :, None]
+        ]
+    )[:, None]
+    want_x = f.vjp(x, g, alpha=alpha)
+    xt = torch.tensor(x, requires_grad=True)
+    at = torch.tensor(alpha, requires_grad=True)
+    gx, ga = torch.autograd.grad(f(xt, alpha=at), (xt, at), torch.tensor(g))
+    assert np.allclose(ga.numpy(), fd, rtol=1e-8, atol=1e-8)
+    assert ulps(gx.numpy(), want_x) <= 4.0
+    with jax.enable_x64(True):
+        gxj, gaj = jax.grad(lambda v, a: (f(v, alpha=a) * jnp.asarray(g)).sum(), argnums=(0, 1))(
+            jnp.asarray(x), jnp.asarray(alpha)
+        )
+        # under jit, alpha is traced
+        gaj_jit = jax.jit(jax.grad(lambda a: (f(jnp.asarray(x), alpha=a) * g).sum()))(
+            jnp.asarray(alpha)
+        )
+    assert np.allclose(np.asarray(gaj), fd, rtol=1e-8, atol=1e-8)
+    assert np.allclose(np.asarray(gaj_jit), fd, rtol=1e-8, atol=1e-8)
+    assert ulps(np.asarray(gxj), want_x, flush=True) <= 4.0
+
+
+def test_jax_draws_follow_the_rng() -> None:
+    # rng=None draws anew at each call and a Generator advances, as on NumPy (a
+    # cached jitted computation would repeat its first draw); an int seed repeats.
+    x = np.array([1.0, 2.0, 3.0, 0.5])
+    with jax.enable_x64(True):
+        xj = jnp.asarray(x)
+        for f, p in ((actfn.gumbel_softmax, {}), (actfn.rrelu, {"training": True})):
+            xin = xj if f.name == "gumbel_softmax" else -xj
+            assert not np.array_equal(np.asarray(f(xin, **p)), np.asarray(f(xin, **p))), f.name
+            gen = np.random.default_rng(5)
+            first, second = np.asarray(f(xin, **p, rng=gen)), np.asarray(f(xin, **p, rng=gen))
+            assert not np.array_equal(first, second), f.name
+            again = np.random.default_rng(5)
+            want = f(np.asarray(xin), **p, rng=again), f(np.asarray(xin), **p, rng=again)
+            # the same draws as NumPy's: equal values up to the libraries' exp
+            assert ulps(first, want[0], flush=True) <= 4.0, f.name
+            assert ulps(second, want[1], flush=True) <= 4.0, f.name
+            seeded = np.asarray(f(xin, **p, rng=3))
+            assert np.array_equal(seeded, np.asarray(f(xin, **p, rng=3))), f.name
+            assert ulps(seeded, f(np.asarray(xin), **p, rng=3), flush=True) <= 4.0, f.name

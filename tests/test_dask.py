@@ -203,3 +203,23 @@ def test_distributed_cluster_small() -> None:
 def test_distributed_cluster_1e8() -> None:
     # 10^8 elements in 10^6-element chunks (2000 rows x 500 columns each).
     _run_on_cluster(rows=100_000, cols=1000, chunk_rows=2000)
+
+
+def test_array_parameters_and_draws_across_chunks(dask_path: str) -> None:
+    # An alpha per column with the columns split across chunks, and rrelu's
+    # training draws (one per element of the whole array, as on NumPy).
+    a = np.random.default_rng(6).normal(size=(6, 10))
+    x = da.from_array(a, chunks=(3, 4))
+    alpha = np.linspace(0.1, 1.0, 10)
+    cases = [
+        (actfn.prelu, {"alpha": alpha}),
+        (actfn.snake, {"alpha": alpha}),
+        (actfn.rrelu, {"training": True, "rng": 0}),
+    ]
+    for f, p in cases:
+        with _no_compute():
+            r = f(x, **p)
+            d = f.derivative(x, **p)
+        with dask.config.set(scheduler="sync"):
+            assert ulps(r.compute(), f(a, **p)) <= 4.0, f.name
+            assert ulps(d.compute(), f.derivative(a, **p)) <= 4.0, f.name

@@ -13,7 +13,9 @@ equal ``f.derivative`` / ``f.vjp`` exactly, kink rule included.
 - PyTorch: a ``torch.autograd.Function`` (used only when the input requires a
   gradient, so plain evaluation pays nothing).  Its backward uses differentiable
   torch operations when a graph of the backward is being recorded
-  (``create_graph=True``), so second derivatives work.
+  (``create_graph=True``), so second derivatives work.  Array parameters that
+  require a gradient (a learnable prelu slope) are inputs of the Function; their
+  gradient is PyTorch's autograd of the generic form.
 - PyTorch tensors in CPU memory are evaluated by the NumPy engine on a zero-copy
   NumPy view of the tensor (no data moves; the result is a tensor on the same
   memory the engine wrote): the blocked, multi-threaded engine and the NumPy
@@ -22,8 +24,9 @@ equal ``f.derivative`` / ``f.vjp`` exactly, kink rule included.
   Tensors on other devices (CUDA, meta), and those NumPy cannot view (bfloat16,
   ``torch.func`` wrappers, fake tensors), run the generic form.
 - Dask arrays with NumPy chunks run the elementwise functions chunk by chunk in
-  the engine (``map_blocks``, lazily); the functions along an axis, and Dask
-  arrays of other chunk types (CuPy), run the generic form on the Dask array.
+  the engine (``map_blocks``, lazily); the functions along an axis, array
+  parameters and random draws (which need the whole array), and Dask arrays of
+  other chunk types (CuPy), run the generic form on the Dask array.
 - JAX: ``jax.custom_jvp``.  An elementwise tangent is ``f'(x) * t``; for the axis
   functions the tangent map is the transpose of the record's (linear) vjp,
   obtained with ``jax.linear_transpose``.  A JVP rule serves forward and reverse
@@ -96,6 +99,7 @@ def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative:
         and isinstance(x, dask_array.Array)
         and spec.kind == "elementwise"
         and isinstance(x._meta, np.ndarray)
+        and _engine_ok(spec, p)
     ):
         # NumPy chunks: each chunk through the engine and the NumPy kernels, as one
         # task per chunk (the generic form would be a dozen full-chunk temporaries).
@@ -111,20 +115,39 @@ def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative:
     if torch is None or not isinstance(x, torch.Tensor):
         return forward(x)
 
+    # Array parameters that require a gradient (a learnable prelu slope) are inputs
+    # of the autograd Function; everywhere else their data is used.
+    pnames = tuple(k for k, v in p.items() if isinstance(v, torch.Tensor) and v.requires_grad)
+    full = p
+    p = {**p, **{k: p[k].detach() for k in pnames}}
+    plain_forward = forward_with(p)
+
     def torch_forward(x: Any) -> Any:
         view = _numpy_view(torch, x)
         if view is None:
             # Plain data: torch.asarray(x, copy=True) would carry requires_grad along.
-            return forward(x.detach())
+            return plain_forward(x.detach())
         f = act.derivative if derivative else act
         return torch.from_numpy(np.asarray(f(view, **p)))
 
-    recording = torch.is_grad_enabled() and x.requires_grad
+    recording = torch.is_grad_enabled() and (x.requires_grad or bool(pnames))
     if derivative and recording:
-        return forward(x)  # f.derivative stays differentiable, through its generic form
+        # f.derivative stays differentiable, through its generic form
+        return forward_with(full)(x)
     if not recording:
         return torch_forward(x)
     generic_backward = _backward(spec, xp, compute, p)
+
+    def param_backward(x: Any, g: Any, arrs: tuple[Any, ...]) -> tuple[Any, ...]:
+        # The gradient in the parameters: PyTorch's autograd of the generic form
+        # (the record's derivative is with respect to x).
+        with torch.enable_grad():
+            leaves = [a.detach().requires_grad_(True) for a in arrs]
+            y = forward_with({**p, **dict(zip(pnames, leaves, strict=True))})(x.detach())
+            grads = torch.autograd.grad(y, leaves, g, allow_unused=True)
+        return tuple(
+            torch.zeros_like(a) if d is None else d for a, d in zip(arrs, grads, strict=True)
+        )
 
     def torch_backward(x: Any, g: Any) -> Any:
         if not torch.is_grad_enabled():  # no graph of the backward is recorded
@@ -137,7 +160,15 @@ def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative:
                 return g * torch.from_numpy(np.asarray(act.derivative(xv, **p)))
         return generic_backward(x, g)
 
-    return _torch_function(torch).apply(x, torch_forward, torch_backward)
+    arrays = [full[k] for k in pnames]
+    return _torch_function(torch).apply(x, torch_forward, torch_backward, param_backward, *arrays)
+
+
+def _engine_ok(spec: Spec, p: dict[str, Any]) -> bool:
+    """Whether the engine may evaluate chunk by chunk (no array parameters, no draws)."""
+    from ._activation import _blockwise
+
+    return _blockwise(spec, p)
 
 
 def _dask_chunk(block: Any, act: Activation, p: dict[str, Any], derivative: bool) -> Any:
@@ -188,20 +219,29 @@ def _torch_function(torch: Any) -> Any:
 
             @staticmethod
             def forward(
-                x: Any, forward: Callable[[Any], Any], backward: Callable[[Any, Any], Any]
+                x: Any,
+                forward: Callable[[Any], Any],
+                backward: Callable[[Any, Any], Any],
+                param_backward: Any,
+                *arrays: Any,
             ) -> Any:
                 return forward(x.detach())
 
             @staticmethod
             def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-                x, _, backward = inputs
-                ctx.save_for_backward(x)
+                x, _, backward, param_backward, *arrays = inputs
+                ctx.save_for_backward(x, *arrays)
                 ctx.actfn_backward = backward
+                ctx.actfn_param_backward = param_backward
 
             @staticmethod
-            def backward(ctx: Any, g: Any) -> tuple[Any, None, None]:
-                (x,) = ctx.saved_tensors
-                return ctx.actfn_backward(x, g), None, None
+            def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+                x, *arrays = ctx.saved_tensors
+                gx = ctx.actfn_backward(x, g) if ctx.needs_input_grad[0] else None
+                garrays: tuple[Any, ...] = (None,) * len(arrays)
+                if any(ctx.needs_input_grad[4:]):
+                    garrays = ctx.actfn_param_backward(x, g, tuple(arrays))
+                return (gx, None, None, None, *garrays)
 
         _TORCH_FUNCTION = ActfnFunction
     return _TORCH_FUNCTION
