@@ -178,24 +178,9 @@ def test_jax_abstract_evaluation_never_touches_the_host(f: actfn.Activation) -> 
     assert grad.shape == (4, 6) and grad.dtype == np.float32
 
 
-# gelu's erfc (and so geglu's, which gates by gelu) still goes through NumPy for
-# libraries it does not know (_numerics.erfc); a generic Array-API erfc replaces it
-# in another branch.
-# Remove this marker when that lands: the strict xfail then fails as a reminder.
-_ERFC_HOST = pytest.mark.xfail(
-    raises=RuntimeError,
-    strict=True,
-    reason="_numerics.erfc copies unknown libraries' arrays to NumPy (being replaced)",
-)
-
-
 def _strict_device_cases() -> list[Any]:
-    return [
-        pytest.param(f, marks=_ERFC_HOST, id=f.name)
-        if f.name in ("gelu", "geglu")
-        else pytest.param(f, id=f.name)
-        for f in ALL
-    ]
+    # gelu and geglu included: erfc is written with Array-API operations only.
+    return [pytest.param(f, id=f.name) for f in ALL]
 
 
 @pytest.mark.parametrize("f", _strict_device_cases())
