@@ -258,9 +258,13 @@ def test_axis_gradients_equal_vjp(f: actfn.Activation, axis: int, torch_path: st
     # The vjp sums cotangents along the axis: its error is absolute, a few ULP of
     # the largest cotangent (|g| <= 2).
     floor = 2.0
+    # Gated units multiply by the gate's derivative, itself within 4 ULP of the
+    # truth in each library (a dozen exp/tanh/expm1 roundings for silu'), so two
+    # libraries' results may differ by twice that.
+    tol = 8.0 if f.kind == "gated" else 4.0
     xt = torch.tensor(x, requires_grad=True)
     (gt,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g))
-    assert ulps(gt.numpy(), want, floor=floor) <= 4.0
+    assert ulps(gt.numpy(), want, floor=floor) <= tol
     with jax.enable_x64(True):
         xj, gj = jnp.asarray(x), jnp.asarray(g)
         _, pullback = jax.vjp(lambda v: f(v, **p), xj)
@@ -271,7 +275,7 @@ def test_axis_gradients_equal_vjp(f: actfn.Activation, axis: int, torch_path: st
         jac_fwd = jax.jacfwd(lambda v: f(v, **p))(corner)
         jac_rev = jax.jacrev(lambda v: f(v, **p))(corner)
     for got in (np.asarray(rev), np.asarray(jit_grad)):
-        assert ulps(got, want, floor=floor, flush=True) <= 4.0
+        assert ulps(got, want, floor=floor, flush=True) <= tol
     # Forward mode (the transpose of the vjp) and reverse mode give one Jacobian.
     assert ulps(np.asarray(jac_fwd), np.asarray(jac_rev), floor=1.0, flush=True) <= 4.0
 
