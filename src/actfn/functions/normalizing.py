@@ -19,7 +19,7 @@ from .._activation import (
     normalize_axes,
 )
 from .._engine import temp
-from .._kernels import sigmoid_into
+from .._kernels import mask, narrow_only, sigmoid_into
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -164,9 +164,12 @@ def _softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
     return [v / s for v in e]
 
 
+@narrow_only
 def _softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # NumPy row kernel (a block of whole rows, axis -1), in place: the operations
-    # of _softmax_value when every row maximum is finite; otherwise the generic form.
+    # NumPy row kernel (a block of whole rows, axis -1), in place, for results of
+    # float32 or narrower (float64 takes the generic form with its two-sum): when
+    # every row maximum is finite exp(x - m) / sum, a few float64 ULPs; otherwise
+    # the generic form.
     m = np.maximum.reduce(x, axis=-1, keepdims=True)
     if not np.isfinite(m).all():
         return _softmax_value(np, x, p)
@@ -253,14 +256,22 @@ def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
     return g - y * xp.sum(g, axis=axes, keepdims=True)
 
 
+@narrow_only
 def _log_softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # As _softmax_kernel, for _log_softmax_value.
+    # As _softmax_kernel, for _log_softmax_value without its two-sum: z - log1p(rest),
+    # z = x - m, rest = the sum of exp(z) over all but the maxima plus their count
+    # minus 1, so that a small rest is not rounded away in 1 + rest (the maximum's
+    # result is then -rest, not 0).
     m = np.maximum.reduce(x, axis=-1, keepdims=True)
     if not np.isfinite(m).all():
         return _log_softmax_value(np, x, p)
     np.subtract(x, m, out=x)
     e = np.exp(x, out=temp(x, 0))
-    return np.subtract(x, np.log(np.add.reduce(e, axis=-1, keepdims=True)), out=x)
+    top = np.equal(x, 0.0, out=mask(x, 1))
+    np.putmask(e, top, 0.0)
+    rest = np.add.reduce(e, axis=-1, keepdims=True)
+    np.add(rest, np.count_nonzero(top, axis=-1, keepdims=True) - 1.0, out=rest)
+    return np.subtract(x, np.log1p(rest, out=rest), out=x)
 
 
 def _log_softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
@@ -443,6 +454,9 @@ def _glu_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
     return [row[i] / (1 + mp.exp(-row[h + i])) for i in range(h)]
 
 
+# Results of float32 or narrower only (the narrow sigmoid; float64 takes the
+# generic form).
+@narrow_only
 def _glu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # NumPy row kernel (whole rows, axis -1): a * sigmoid(b) on the two halves, as
     # _glu_value, with the sigmoid written into a temporary.

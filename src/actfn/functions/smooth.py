@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import _numerics as nm
 from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
-from .._engine import narrow, temp
-from .._kernels import exp_neg_abs, mask, select, sigmoid_into
+from .._engine import temp
+from .._kernels import exp_neg_abs, mask, narrow_only, select, sigmoid_into
 
 SOFTPLUS_PAPER = Reference(
     "Dugas, Bengio, Bélisle, Nadeau & Garcia (2001), Incorporating Second-Order Functional "
@@ -265,6 +265,9 @@ def _silu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return s + x * s / (1 + mp.exp(x))
 
 
+# Results of float32 or narrower only (the narrow sigmoid; float64 takes the
+# generic form).
+@narrow_only
 def _silu_kernel(x: Any, p: dict[str, Any]) -> Any:
     s = sigmoid_into(x, temp(x, 0), 1)
     xm = np.maximum(x, -800.0, out=temp(x, 1))  # as the generic form: -inf gives -0
@@ -554,6 +557,10 @@ def _gelu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return mp.erfc(t) / 2 + phi
 
 
+# Results of float32 or narrower only: float64 takes the generic form (fdlibm
+# erfc with the shared tail term; SciPy's erfc and the narrow sigmoid are a few
+# float64 ULPs off).
+@narrow_only
 def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # The operations of _gelu_value; its two selects are bitwise selects.
     xs = np.maximum(x, _GELU_FLOOR, out=temp(x, 0))
@@ -982,6 +989,9 @@ def _mish_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return mp.tanh(sp) + x * mp.sech(sp) ** 2 / (1 + mp.exp(-x))
 
 
+# Results of float32 or narrower only (n/(n + 2) rounds three times; float64
+# takes the generic form).
+@narrow_only
 def _mish_kernel(x: Any, p: dict[str, Any]) -> Any:
     # x * (n/(n + 2)), n = e (e + 2), e = exp(min(x, 40)), as _mish_value.  Above 40
     # n > 2^54, so n + 2 == n and the factor is exactly 1: x passes through
@@ -1090,18 +1100,17 @@ def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x < 0.0, neg, xp.where(xp.isnan(x), x, pos))
 
 
+@narrow_only
 def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
     # As _squareplus_value: h - x = h + |x| for x < 0, so both branches come from
     # s = h + |x| (no cancellation): (x + h)/2 = s/2 for x >= 0, b/(2 s) below.
+    # Results of float32 or narrower only (float64 takes the generic form):
+    # |x| <= 3.5e38, so x^2 + b does not overflow in float64 and sqrt(x^2 + b) is
+    # within 1.5 float64 ULPs of h.
     b = p["b"]
-    if narrow():
-        # Rounded to float32 or narrower: |x| <= 3.5e38, so x^2 + b does not
-        # overflow in float64 and sqrt(x^2 + b) is within 1.5 float64 ULPs of h.
-        h = np.multiply(x, x, out=temp(x, 0))
-        np.add(h, b, out=h)
-        np.sqrt(h, out=h)
-    else:
-        h = np.hypot(x, math.sqrt(b), out=temp(x, 0))
+    h = np.multiply(x, x, out=temp(x, 0))
+    np.add(h, b, out=h)
+    np.sqrt(h, out=h)
     s = np.abs(x, out=temp(x, 1))
     np.add(h, s, out=s)
     pos = np.greater_equal(x, 0.0, out=mask(x, 2))
