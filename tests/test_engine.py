@@ -123,6 +123,32 @@ def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
             assert np.mean(got[~nan] != ref[~nan]) < 0.01
 
 
+@pytest.mark.parametrize("f", **by_name([g for g in AXIS if g.spec.numpy_value is not None]))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
+    # Row kernels (softmax, log_softmax, glu) in float64 perform the generic form's
+    # operations (same values); rounded to float32 they may take a cheaper form.
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((300, 64)) * np.exp(rng.uniform(-3, 5, (300, 1)))).astype(dtype)
+    x[0, :5] = -math.inf
+    x[1, 7] = math.inf
+    x[2, :] = -math.inf
+    x[3, 3] = math.nan
+    x[4, :] = 0.0
+    x[5, 40:] = -800.0  # glu's gates below the exp underflow point
+    p = params_for(f)
+    checked = f._check_params(p, partial=False)
+    with np.errstate(all="ignore"):
+        ref = np.asarray(f.spec.value(np, x.astype(np.float64), checked)).astype(dtype)
+    got = f(x, **p)
+    if dtype == np.float64:
+        assert _same(got, ref)
+    else:
+        nan = np.isnan(ref)
+        assert np.array_equal(np.isnan(got), nan)
+        np.testing.assert_array_max_ulp(got[~nan], ref[~nan], maxulp=1)
+
+
 #: Kernels that compute another formula than the generic form, as accurate in
 #: float64: log1mexp takes log1p(-exp(-x)) above log 2 (the generic form forms
 #: 1 - e exactly there, for XLA's log1p; NumPy's log1p is accurate).

@@ -265,13 +265,19 @@ def _silu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return s + x * s / (1 + mp.exp(x))
 
 
-# Results of float32 or narrower only (the narrow sigmoid; float64 takes the
-# generic form).
-@narrow_only
 def _silu_kernel(x: Any, p: dict[str, Any]) -> Any:
-    s = sigmoid_into(x, temp(x, 0), 1)
-    xm = np.maximum(x, -800.0, out=temp(x, 1))  # as the generic form: -inf gives -0
-    return np.multiply(xm, s, out=s)
+    # The operations of _silu_value: xm / (1 + e^-xm), xm = max(x, -700), and the
+    # rare elements below -700 (x e^x by times_exp) gathered and replaced.
+    xm = np.maximum(x, -700.0, out=temp(x, 0))
+    d = np.negative(xm, out=temp(x, 1))
+    np.exp(d, out=d)
+    np.add(d, 1.0, out=d)
+    r = np.divide(xm, d, out=d)
+    tail = np.less(x, -700.0, out=mask(x, 2))
+    if tail.any():
+        xt = np.maximum(x[tail], -2000.0)
+        r[tail] = nm.times_exp(np, xt, xt)
+    return r
 
 
 SILU = Spec(
