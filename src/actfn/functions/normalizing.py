@@ -19,7 +19,7 @@ from .._activation import (
     normalize_axes,
 )
 from .._engine import narrow, temp
-from .._kernels import mask
+from .._kernels import mask, sigmoid_into
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -299,10 +299,17 @@ def _log_softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
             return _log_softmax_value(np, x, p)
         np.subtract(x, m, out=x)
         e = np.exp(x, out=temp(x, 0))
-        top = np.equal(x, 0.0, out=mask(x, 1))
-        np.putmask(e, top, 0.0)
         rest = np.add.reduce(e, axis=-1, keepdims=True)
-        np.add(rest, np.count_nonzero(top, axis=-1, keepdims=True) - 1.0, out=rest)
+        np.subtract(rest, 1.0, out=rest)
+        # rest >= 2^-8: the rounding of the sum is at most a few 10^-14 of rest.
+        # Smaller: the rows' sums again without the maxima (few rows).
+        small = rest[:, 0] < 2.0**-8
+        if small.any():
+            es, top = e[small], x[small] == 0.0
+            es[top] = 0.0
+            rest[small] = es.sum(axis=-1, keepdims=True) + (
+                np.count_nonzero(top, axis=-1, keepdims=True) - 1.0
+            )
         return np.subtract(x, np.log1p(rest, out=rest), out=x)
     parts = _softmax_rows(x)
     if parts is None:
@@ -499,6 +506,10 @@ def _glu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # b < -700 (times_exp's scaled tail) are gathered and replaced.
     h = x.shape[-1] // 2
     a, b = x[..., :h], x[..., h:]
+    if narrow():
+        # Rounded to float32 or narrower: a / (1 + e^-b), a few float64 ULPs.
+        s = sigmoid_into(b, temp(b, 0), 1)
+        return np.multiply(a, s, out=s)
     e = np.abs(b, out=temp(b, 0))
     np.negative(e, out=e)
     np.exp(e, out=e)

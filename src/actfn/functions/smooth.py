@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _numerics as nm
 from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
-from .._engine import temp
+from .._engine import narrow, temp
 from .._kernels import exp_neg_abs, mask, narrow_only, select, sigmoid_into
 
 SOFTPLUS_PAPER = Reference(
@@ -273,6 +273,9 @@ def _silu_kernel(x: Any, p: dict[str, Any]) -> Any:
     np.exp(d, out=d)
     np.add(d, 1.0, out=d)
     r = np.divide(xm, d, out=d)
+    if narrow():
+        # Rounded to float32 or narrower, the tail and xm / (1 + e^700) both give -0.
+        return r
     tail = np.less(x, -700.0, out=mask(x, 2))
     if tail.any():
         xt = np.maximum(x[tail], -2000.0)
