@@ -998,21 +998,43 @@ def _mish_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return mp.tanh(sp) + x * mp.sech(sp) ** 2 / (1 + mp.exp(-x))
 
 
-# Results of float32 or narrower only (n/(n + 2) rounds three times; float64
-# takes the generic form).
-@narrow_only
 def _mish_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # x * (n/(n + 2)), n = e (e + 2), e = exp(min(x, 40)), as _mish_value.  Above 40
-    # n > 2^54, so n + 2 == n and the factor is exactly 1: x passes through
-    # unchanged without the select.
-    e = np.minimum(x, _MISH_CAP, out=temp(x, 0))
-    np.exp(e, out=e)
-    n = np.add(e, 2.0, out=temp(x, 1))
-    np.multiply(e, n, out=n)
-    d = np.add(n, 2.0, out=e)
-    np.divide(n, d, out=n)
-    xm = np.maximum(x, -800.0, out=d)  # as the generic form: -inf gives -0
-    return np.multiply(xm, n, out=n)
+    e = np.clip(x, -2000.0, _MISH_CAP, out=temp(x, 0))
+    if narrow():
+        # Rounded to float32 or narrower: x * (n/(n + 2)), n = e (e + 2) (three
+        # roundings of n/(n + 2), a few float64 ULPs).  Above 40 n > 2^54, so
+        # n + 2 == n and the factor is exactly 1: x passes through unchanged.
+        np.exp(e, out=e)
+        n = np.add(e, 2.0, out=temp(x, 1))
+        np.multiply(e, n, out=n)
+        d = np.add(n, 2.0, out=e)
+        np.divide(n, d, out=n)
+        xm = np.maximum(x, -800.0, out=d)  # as the generic form: -inf gives -0
+        return np.multiply(xm, n, out=n)
+    # float64: the operations of _mish_value.  x >= 0: x / (1 + 2/max(n, 3)), with
+    # x itself for the clipped xc (above 40, 2/n < 2^-53 and the quotient is x, as
+    # the generic form's select); x < 0: xc e / (1 + e (e + 1)/(e + 2)), and below
+    # -700 times_exp's scaled tail, gathered.
+    xc = e
+    e = np.exp(xc, out=temp(x, 1))
+    q = np.add(e, 2.0, out=temp(x, 2))
+    np.multiply(e, q, out=q)
+    np.maximum(q, 3.0, out=q)
+    np.divide(2.0, q, out=q)
+    np.add(q, 1.0, out=q)
+    pos = np.divide(x, q, out=q)
+    w = np.add(e, 2.0, out=temp(x, 3))
+    v = np.add(e, 1.0, out=temp(x, 4))
+    np.multiply(e, v, out=v)
+    np.divide(v, w, out=v)
+    np.add(v, 1.0, out=v)
+    neg = np.multiply(xc, e, out=e)
+    np.divide(neg, v, out=neg)
+    tail = np.less(x, -700.0, out=mask(x, 3))
+    if tail.any():
+        xt = xc[tail]
+        neg[tail] = nm.times_exp(np, xt, xt) / v[tail]
+    return select(pos, np.greater_equal(x, 0.0, out=mask(x, 4)), neg, 5)
 
 
 MISH = Spec(
