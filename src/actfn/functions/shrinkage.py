@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import _numerics as nm
 from .._activation import Param, Properties, Real, Reference, Spec
-from .._engine import temp
-from .._kernels import mask, narrow_only, native, not_above, scratch, select
+from .._engine import narrow, temp
+from .._kernels import mask, native, not_above, scratch, select
 
 DONOHO = Reference(
     "Donoho & Johnstone (1994), Ideal spatial adaptation by wavelet shrinkage, Biometrika",
@@ -415,14 +415,19 @@ def _tanh_shrink_narrow(x: Any, t: Any) -> Any:
     return select(t, big, s, 4)
 
 
-@narrow_only
 def _tanh_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # Results of float32 or narrower only (float64 takes the generic form, whose
-    # long series near 0 this kernel shortens): x - tanh(x), and below the cut a
-    # three-term series.
+    # x - tanh(x).  Rounded to float32 or narrower: three terms of the series
+    # below the narrow cut.  float64: below 1.5 the generic form's series and
+    # Taylor pieces, on those elements alone (gathered; elementwise, so the same
+    # values as the generic form on the whole block).
     t = np.tanh(x, out=temp(x, 0))
     np.subtract(x, t, out=t)
-    return _tanh_shrink_narrow(x, t)
+    if narrow():
+        return _tanh_shrink_narrow(x, t)
+    mid = np.less(np.abs(x, out=temp(x, 1)), _TANH_SHRINK_BOUNDS[-1], out=mask(x, 2))
+    if mid.any():
+        t[mid] = _tanh_shrink_value(np, x[mid], p)
+    return t
 
 
 TANH_SHRINK = Spec(
