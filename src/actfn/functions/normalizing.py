@@ -19,7 +19,7 @@ from .._activation import (
     normalize_axes,
 )
 from .._engine import narrow, temp
-from .._kernels import mask, sigmoid_into
+from .._kernels import mask
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -507,9 +507,12 @@ def _glu_kernel(x: Any, p: dict[str, Any]) -> Any:
     h = x.shape[-1] // 2
     a, b = x[..., :h], x[..., h:]
     if narrow():
-        # Rounded to float32 or narrower: a / (1 + e^-b), a few float64 ULPs.
-        s = sigmoid_into(b, temp(b, 0), 1)
-        return np.multiply(a, s, out=s)
+        # Rounded to float32 or narrower: a / (1 + e^-b), three roundings after
+        # the exp (e^-b = inf below -709 gives a signed 0, float32's value).
+        d = np.negative(b, out=temp(b, 0))
+        np.exp(d, out=d)
+        np.add(d, 1.0, out=d)
+        return np.divide(a, d, out=d)
     e = np.abs(b, out=temp(b, 0))
     np.negative(e, out=e)
     np.exp(e, out=e)
