@@ -98,12 +98,44 @@ def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: An
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
     # The NumPy kernels perform the generic form's operations: same float64
-    # values.  Rounding to float32, a kernel may use a cheaper float64 formula
-    # (actfn._engine.narrow) whose few-ULP float64 error can move the rounded
-    # result by 1 float32 ULP where the true value lies near a rounding midpoint.
-    # NaN inputs are left out: some generic forms map NaN to a number through
-    # their selects, the kernels may propagate it.
+    # values (NaN, signed zeros and infinities included).  The exceptions are
+    # kernels marked narrow_only, which float64 results never reach (they take
+    # the generic form), and ALTERNATIVE_FORMULA, kernels with another formula
+    # that meets the float64 bound, within 1 ULP of the generic form.  Rounding to
+    # float32, a kernel may use a cheaper float64 formula (actfn._engine.narrow)
+    # whose few-ULP float64 error can move the rounded result by 1 float32 ULP
+    # where the true value lies near a rounding midpoint.
     x = _sample(50_000, dtype)
+    x[-3:] = np.nan
+    p = params_for(f)
+    checked = f._check_params(p, partial=False)
+    with np.errstate(all="ignore"):
+        ref = np.asarray(f.spec.value(np, x.astype(np.float64), checked)).astype(dtype)
+    got = f(x, **p)
+    nan = np.isnan(ref)
+    assert np.array_equal(np.isnan(got), nan)
+    assert np.array_equal(np.signbit(got[~nan]), np.signbit(ref[~nan]))
+    if dtype == np.float64 and f.name not in ALTERNATIVE_FORMULA:
+        assert _same(got, ref)
+    else:
+        np.testing.assert_array_max_ulp(got[~nan], ref[~nan], maxulp=1)
+        if dtype == np.float32:
+            assert np.mean(got[~nan] != ref[~nan]) < 0.01
+
+
+@pytest.mark.parametrize("f", **by_name([g for g in AXIS if g.spec.numpy_value is not None]))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
+    # Row kernels (softmax, log_softmax, glu) in float64 perform the generic form's
+    # operations (same values); rounded to float32 they may take a cheaper form.
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((300, 64)) * np.exp(rng.uniform(-3, 5, (300, 1)))).astype(dtype)
+    x[0, :5] = -math.inf
+    x[1, 7] = math.inf
+    x[2, :] = -math.inf
+    x[3, 3] = math.nan
+    x[4, :] = 0.0
+    x[5, 40:] = -800.0  # glu's gates below the exp underflow point
     p = params_for(f)
     checked = f._check_params(p, partial=False)
     with np.errstate(all="ignore"):
@@ -114,9 +146,32 @@ def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
     else:
         nan = np.isnan(ref)
         assert np.array_equal(np.isnan(got), nan)
-        assert np.array_equal(np.signbit(got[~nan]), np.signbit(ref[~nan]))
         np.testing.assert_array_max_ulp(got[~nan], ref[~nan], maxulp=1)
-        assert np.mean(got[~nan] != ref[~nan]) < 0.01
+
+
+#: Kernels that compute another formula than the generic form, as accurate in
+#: float64: log1mexp takes log1p(-exp(-x)) above log 2 (the generic form forms
+#: 1 - e exactly there, for XLA's log1p; NumPy's log1p is accurate).
+ALTERNATIVE_FORMULA = {"log1mexp"}
+
+
+@pytest.mark.parametrize("f", **by_name(ELEMENTWISE + AXIS))
+def test_narrow_only_kernels_are_not_used_for_float64(f: actfn.Activation) -> None:
+    # A kernel marked narrow_only meets the bounds only when rounded to float32 or
+    # narrower: float64 results (and derivatives) come from the generic form.
+    from actfn import _activation, _kernels
+
+    for derivative, k in ((False, f.spec.numpy_value), (True, f.spec.numpy_derivative)):
+        if k is None:
+            continue
+        p = f._check_params(params_for(f), partial=False)
+        generic = f.spec.derivative if derivative else f.spec.value
+        wide, _ = _activation._engine_kernel(f.spec, derivative, p, np.float64)
+        narrow, _ = _activation._engine_kernel(f.spec, derivative, p, np.float32)
+        assert narrow is not generic
+        assert (wide is generic) == (k in _kernels._NARROW_ONLY)
+        assert _kernels.applies(k, np.float16)
+        assert _kernels.applies(k, np.float64) == (k not in _kernels._NARROW_ONLY)
 
 
 def _layouts(x: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:

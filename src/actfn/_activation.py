@@ -432,6 +432,20 @@ def _propagate_nan(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _engine_kernel(
+    spec: Spec, derivative: bool, p: dict[str, Any], result_dtype: Any
+) -> tuple[Any, bool]:
+    """The engine kernel for results of ``result_dtype`` and whether it runs native:
+    the NumPy kernel where it applies (:func:`actfn._kernels.applies`; a kernel
+    marked narrow_only meets the bounds for float32 and narrower only), the
+    generic form elsewhere."""
+    k = spec.numpy_derivative if derivative else spec.numpy_value
+    if k is not None and _kernels.applies(k, result_dtype):
+        return (lambda _np, b, q: k(b, q)), _kernels.is_native(k, p)
+    fn = spec.derivative if derivative else spec.value
+    return fn, False
+
+
 # --------------------------------------------------------------------------- activation
 
 
@@ -561,7 +575,8 @@ class Activation:
         if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
             dt = x.dtype
             if dt in (_F32, _F64):
-                fn, p, native = self._fast
+                p, by_dtype = self._fast
+                fn, native = by_dtype[dt == _F32]
                 if self.spec.kind == "elementwise":
                     if out is not None:
                         out = _xp.check_out(self.name, out, x, x.shape, dt, True)
@@ -620,9 +635,11 @@ class Activation:
             return shape
         return self.spec.out_shape(shape, p)
 
-    def _fast_kernel(self) -> tuple[_engine.Kernel, dict[str, Any], bool] | None:
-        """The engine kernel, checked parameters and native flag for calls without
-        arguments."""
+    def _fast_kernel(
+        self,
+    ) -> tuple[dict[str, Any], dict[bool, tuple[_engine.Kernel, bool]]] | None:
+        """The checked parameters for calls without arguments, and the engine kernel
+        and native flag for float64 (key False) and float32 (key True) results."""
         spec = self.spec
         try:
             p = self._check_params(self._bound, partial=False)
@@ -634,10 +651,10 @@ class Activation:
             or any(isinstance(q.domain, Seed) for q in spec.params)
         ):
             return None  # reductions, array parameters and random draws
-        if spec.numpy_value is not None:
-            k = spec.numpy_value
-            return (lambda _np, b, q: k(b, q)), p, _kernels.is_native(k, p)
-        return spec.value, p, False
+        return p, {
+            False: _engine_kernel(spec, False, p, _F64),
+            True: _engine_kernel(spec, False, p, _F32),
+        }
 
     def _rows(
         self, fn: _engine.Kernel, x: Any, p: dict[str, Any], dtype: Any, out: Any
@@ -660,18 +677,8 @@ class Activation:
         if out is not None:
             out = _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
         if prep.is_numpy and spec.kind == "elementwise" and _blockwise(spec, p):
-            kernel = spec.numpy_derivative if derivative else spec.numpy_value
-            if kernel is not None:
-                k = kernel
-                return _engine.elementwise(
-                    lambda _np, b, q: k(b, q),
-                    prep.x,
-                    p,
-                    prep.result_dtype,
-                    out,
-                    _kernels.is_native(k, p),
-                )
-            return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
+            kfn, native = _engine_kernel(spec, derivative, p, prep.result_dtype)
+            return _engine.elementwise(kfn, prep.x, p, prep.result_dtype, out, native)
         if (
             prep.is_numpy
             and prep.x.ndim > 0
@@ -682,8 +689,7 @@ class Activation:
         ):
             # Along one axis: blocks of whole rows through the engine (no random
             # draws, no mask arrays: those need the whole array at once).
-            rk = spec.numpy_value
-            row_fn = fn if rk is None else (lambda _np, b, r: rk(b, r))
+            row_fn, _ = _engine_kernel(spec, False, p, prep.result_dtype)
             done = self._rows(row_fn, prep.x, p, prep.result_dtype, out)
             if done is not None:
                 return done

@@ -21,9 +21,11 @@ import numpy as np
 from ._engine import narrow, temp
 
 __all__ = [
+    "applies",
     "exp_neg_abs",
     "is_native",
     "mask",
+    "narrow_only",
     "native",
     "not_above",
     "scratch",
@@ -58,6 +60,27 @@ def is_native(kernel: NumpyKernel | None, p: dict[str, Any]) -> bool:
     return when is not None and when(p)
 
 
+_NARROW_ONLY: set[NumpyKernel] = set()
+
+
+def narrow_only(kernel: NumpyKernel) -> NumpyKernel:
+    """Mark a kernel that meets the accuracy bounds only when its float64 result is
+    rounded to float32 or narrower (a cheaper formula with an error of a few
+    float64 ULPs).  For float64 results the caller runs the accurate generic form
+    instead (see :func:`applies`), so inside such a kernel :func:`narrow` is true.
+    """
+    _NARROW_ONLY.add(kernel)
+    return kernel
+
+
+def applies(kernel: NumpyKernel | None, result_dtype: Any) -> bool:
+    """Whether ``kernel`` may compute results of ``result_dtype`` (False for None,
+    and for a :func:`narrow_only` kernel with a float64 result)."""
+    if kernel is None:
+        return False
+    return kernel not in _NARROW_ONLY or np.dtype(result_dtype).itemsize < 8
+
+
 def mask(block: Array, k: int) -> Array:
     """A boolean scratch array shaped like ``block`` (temporary ``k`` viewed as bool)."""
     t = temp(block, k)
@@ -73,8 +96,9 @@ def scratch(block: Array, k: int) -> Array:
 _INT = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
-def select(x: Array, keep: Array, other: Any, k: int) -> Array:
-    """x where ``keep``, ``other`` (a scalar or an array like x) elsewhere, in place.
+def select(x: Array, keep: Array, other: Any, k: int, invert: bool = False) -> Array:
+    """x where ``keep``, ``other`` (a scalar or an array like x) elsewhere, in place;
+    with ``invert=True``, ``other`` where ``keep`` and x elsewhere.
 
     Bit operations on the integer view: r = o ^ ((x ^ o) & M) with M all ones
     where keep and 0 elsewhere, an exact copy of the chosen bits.  np.putmask
@@ -85,7 +109,10 @@ def select(x: Array, keep: Array, other: Any, k: int) -> Array:
     xi = x.view(it)
     m = temp(x, k).reshape(-1).view(it)[: x.size].reshape(x.shape)
     np.copyto(m, keep)
-    np.negative(m, out=m)
+    if invert:
+        np.subtract(m, 1, out=m)  # 0 -> all ones, 1 -> 0
+    else:
+        np.negative(m, out=m)
     if isinstance(other, np.ndarray):
         oi = other.view(it)
     else:

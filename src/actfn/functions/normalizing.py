@@ -18,8 +18,8 @@ from .._activation import (
     Spec,
     normalize_axes,
 )
-from .._engine import temp
-from .._kernels import sigmoid_into
+from .._engine import narrow, temp
+from .._kernels import mask
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -164,15 +164,50 @@ def _softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
     return [v / s for v in e]
 
 
-def _softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # NumPy row kernel (a block of whole rows, axis -1), in place: the operations
-    # of _softmax_value when every row maximum is finite; otherwise the generic form.
+def _softmax_rows(x: Any) -> tuple[Any, Any, Any, Any] | None:
+    """(z, lo, e, rest) of _softmax_parts for a block of whole rows (axis -1), in
+    the engine's temporaries, with the same operations; None where a row has an
+    infinite maximum or an infinite entry (the generic form's rules apply)."""
     m = np.maximum.reduce(x, axis=-1, keepdims=True)
     if not np.isfinite(m).all():
+        return None
+    # TwoSum of x and -m: z = x - m, lo = (x - (z - bb)) + (-m - bb), bb = z - x.
+    z = np.subtract(x, m, out=temp(x, 0))
+    bb = np.subtract(z, x, out=temp(x, 1))
+    lo = np.subtract(z, bb, out=temp(x, 2))
+    np.subtract(x, lo, out=lo)
+    np.subtract(-m, bb, out=bb)
+    np.add(lo, bb, out=lo)
+    e = np.exp(z, out=temp(x, 3))
+    t = np.multiply(e, lo, out=temp(x, 4))
+    np.add(e, t, out=e)
+    top = np.equal(z, 0.0, out=mask(x, 1))
+    np.copyto(t, e)
+    np.putmask(t, top, 0.0)
+    rest = np.add.reduce(t, axis=-1, keepdims=True)
+    np.add(rest, np.count_nonzero(top, axis=-1, keepdims=True) - 1.0, out=rest)
+    if np.isnan(rest).any():  # -inf entries: x - m - (z - x) is NaN there
+        return None
+    return z, lo, e, rest
+
+
+def _softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # NumPy row kernel (a block of whole rows, axis -1), in place.  Rounded to
+    # float32 or narrower: exp(x - m) / sum, a few float64 ULPs.  float64: the
+    # operations of _softmax_value.  Rows with infinities: the generic form.
+    if narrow():
+        m = np.maximum.reduce(x, axis=-1, keepdims=True)
+        if not np.isfinite(m).all():
+            return _softmax_value(np, x, p)
+        np.subtract(x, m, out=x)
+        np.exp(x, out=x)
+        return np.divide(x, np.add.reduce(x, axis=-1, keepdims=True), out=x)
+    parts = _softmax_rows(x)
+    if parts is None:
         return _softmax_value(np, x, p)
-    np.subtract(x, m, out=x)
-    np.exp(x, out=x)
-    return np.divide(x, np.add.reduce(x, axis=-1, keepdims=True), out=x)
+    _, _, e, rest = parts
+    np.add(rest, 1.0, out=rest)
+    return np.divide(e, rest, out=x)
 
 
 SOFTMAX = Spec(
@@ -254,13 +289,34 @@ def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
 
 
 def _log_softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # As _softmax_kernel, for _log_softmax_value.
-    m = np.maximum.reduce(x, axis=-1, keepdims=True)
-    if not np.isfinite(m).all():
+    # As _softmax_kernel, for _log_softmax_value: z - log1p(rest) (+ lo in float64),
+    # z = x - m, rest = the sum of exp(z) over all but the maxima plus their count
+    # minus 1, so that a small rest is not rounded away in 1 + rest (the maximum's
+    # result is then -rest, not 0).
+    if narrow():
+        m = np.maximum.reduce(x, axis=-1, keepdims=True)
+        if not np.isfinite(m).all():
+            return _log_softmax_value(np, x, p)
+        np.subtract(x, m, out=x)
+        e = np.exp(x, out=temp(x, 0))
+        rest = np.add.reduce(e, axis=-1, keepdims=True)
+        np.subtract(rest, 1.0, out=rest)
+        # rest >= 2^-8: the rounding of the sum is at most a few 10^-14 of rest.
+        # Smaller: the rows' sums again without the maxima (few rows).
+        small = rest[:, 0] < 2.0**-8
+        if small.any():
+            es, top = e[small], x[small] == 0.0
+            es[top] = 0.0
+            rest[small] = es.sum(axis=-1, keepdims=True) + (
+                np.count_nonzero(top, axis=-1, keepdims=True) - 1.0
+            )
+        return np.subtract(x, np.log1p(rest, out=rest), out=x)
+    parts = _softmax_rows(x)
+    if parts is None:
         return _log_softmax_value(np, x, p)
-    np.subtract(x, m, out=x)
-    e = np.exp(x, out=temp(x, 0))
-    return np.subtract(x, np.log(np.add.reduce(e, axis=-1, keepdims=True)), out=x)
+    z, lo, _, rest = parts
+    np.subtract(z, np.log1p(rest, out=rest), out=x)
+    return np.add(x, lo, out=x)
 
 
 def _log_softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
@@ -444,12 +500,31 @@ def _glu_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
 
 
 def _glu_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # NumPy row kernel (whole rows, axis -1): a * sigmoid(b) on the two halves, as
-    # _glu_value, with the sigmoid written into a temporary.
+    # NumPy row kernel (whole rows, axis -1), the operations of _glu_value: with
+    # e = exp(-|b|) (= e^-max(b, 0) for b >= 0, e^min(b, 0) below), (a f) / (1 + e)
+    # where f = max(e, [b >= 0]) is exactly 1 for b >= 0 and e below; the rare
+    # b < -700 (times_exp's scaled tail) are gathered and replaced.
     h = x.shape[-1] // 2
     a, b = x[..., :h], x[..., h:]
-    s = sigmoid_into(b, temp(b, 0), 1)
-    return np.multiply(a, s, out=s)
+    if narrow():
+        # Rounded to float32 or narrower: a / (1 + e^-b), three roundings after
+        # the exp (e^-b = inf below -709 gives a signed 0, float32's value).
+        d = np.negative(b, out=temp(b, 0))
+        np.exp(d, out=d)
+        np.add(d, 1.0, out=d)
+        return np.divide(a, d, out=d)
+    e = np.abs(b, out=temp(b, 0))
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    d = np.add(e, 1.0, out=temp(b, 1))
+    np.maximum(e, np.greater_equal(b, 0.0, out=temp(b, 2)), out=e)
+    np.multiply(a, e, out=e)
+    r = np.divide(e, d, out=e)
+    tail = np.less(b, -700.0, out=mask(b, 2))
+    if tail.any():
+        bt = np.minimum(b[tail], 0.0)
+        r[tail] = nm.times_exp(np, a[tail], bt) / (1.0 + np.exp(bt))
+    return r
 
 
 GLU = Spec(

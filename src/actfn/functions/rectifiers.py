@@ -263,11 +263,11 @@ array([0., 3., 6.])""",
 # default_value is rounded once to the block's dtype, as the final rounding would.
 @native()
 def _threshold_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # x where x > threshold, default_value elsewhere (NaN included), as the generic form.
-    keep = np.greater(x, not_above(p["threshold"], x.dtype), out=mask(x, 0))
+    # default_value where x <= threshold, x elsewhere (NaN included), as the generic form.
+    low = np.less_equal(x, not_above(p["threshold"], x.dtype), out=mask(x, 0))
     with np.errstate(over="ignore"):
         v = np.array(p["default_value"], dtype=x.dtype)
-    return select(x, keep, v[()], 1)
+    return select(x, low, v[()], 1, invert=True)
 
 
 THRESHOLD = Spec(

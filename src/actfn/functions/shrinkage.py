@@ -41,13 +41,13 @@ def _soft_shrink_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 
 def _soft_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # fmax(x - t, 0) + fmin(x + t, 0): one term is exactly +0 everywhere, and
-    # fmax/fmin make NaN give 0 as the generic form's selects do.
+    # max(x - t, 0) + min(x + t, 0): one term is exactly +0 everywhere (so 0 inside
+    # [-t, t] is +0, as the generic form's), and NaN propagates through both.
     t = p["threshold"]
     lo = np.add(x, t, out=temp(x, 0))
-    np.fmin(lo, 0.0, out=lo)
+    np.minimum(lo, 0.0, out=lo)
     np.subtract(x, t, out=x)
-    np.fmax(x, 0.0, out=x)
+    np.maximum(x, 0.0, out=x)
     return np.add(x, lo, out=x)
 
 
@@ -90,9 +90,9 @@ array([-1.5,  0. ,  0.5])""",
 @native()
 def _hard_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
     a = np.abs(x, out=scratch(x, 0))
-    # 0 where |x| > threshold is false (NaN included), as the generic form.
-    keep = np.greater(a, not_above(p["threshold"], x.dtype), out=mask(x, 1))
-    return select(x, keep, 0.0, 2)
+    # 0 where |x| <= threshold, x elsewhere (NaN included), as the generic form.
+    zero = np.less_equal(a, not_above(p["threshold"], x.dtype), out=mask(x, 1))
+    return select(x, zero, 0.0, 2, invert=True)
 
 
 HARD_SHRINK = Spec(
@@ -416,23 +416,17 @@ def _tanh_shrink_narrow(x: Any, t: Any) -> Any:
 
 
 def _tanh_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # x - tanh(x), with the series of _tanh_shrink_value on the elements below
-    # the cut only (gathered, so the 22-term Horner loop runs on those alone).
+    # x - tanh(x).  Rounded to float32 or narrower: three terms of the series
+    # below the narrow cut.  float64: below 1.5 the generic form's series and
+    # Taylor pieces, on those elements alone (gathered; elementwise, so the same
+    # values as the generic form on the whole block).
     t = np.tanh(x, out=temp(x, 0))
     np.subtract(x, t, out=t)
     if narrow():
         return _tanh_shrink_narrow(x, t)
-    small = np.less(np.abs(x, out=temp(x, 1)), _TANH_SHRINK_CUT, out=mask(x, 2))
-    xs = x[small]
-    if xs.size:
-        z = xs * xs
-        acc = np.full_like(xs, _TANH_SHRINK_SERIES[-1])
-        for c in reversed(_TANH_SHRINK_SERIES[:-1]):
-            np.multiply(acc, z, out=acc)
-            np.add(acc, c, out=acc)
-        np.multiply(acc, z, out=acc)
-        np.multiply(acc, xs, out=acc)
-        t[small] = acc
+    mid = np.less(np.abs(x, out=temp(x, 1)), _TANH_SHRINK_BOUNDS[-1], out=mask(x, 2))
+    if mid.any():
+        t[mid] = _tanh_shrink_value(np, x[mid], p)
     return t
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _numerics as nm
 from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
 from .._engine import narrow, temp
-from .._kernels import exp_neg_abs, mask, select, sigmoid_into
+from .._kernels import exp_neg_abs, mask, narrow_only, select, sigmoid_into
 
 SOFTPLUS_PAPER = Reference(
     "Dugas, Bengio, Bélisle, Nadeau & Garcia (2001), Incorporating Second-Order Functional "
@@ -266,9 +266,21 @@ def _silu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 
 def _silu_kernel(x: Any, p: dict[str, Any]) -> Any:
-    s = sigmoid_into(x, temp(x, 0), 1)
-    xm = np.maximum(x, -800.0, out=temp(x, 1))  # as the generic form: -inf gives -0
-    return np.multiply(xm, s, out=s)
+    # The operations of _silu_value: xm / (1 + e^-xm), xm = max(x, -700), and the
+    # rare elements below -700 (x e^x by times_exp) gathered and replaced.
+    xm = np.maximum(x, -700.0, out=temp(x, 0))
+    d = np.negative(xm, out=temp(x, 1))
+    np.exp(d, out=d)
+    np.add(d, 1.0, out=d)
+    r = np.divide(xm, d, out=d)
+    if narrow():
+        # Rounded to float32 or narrower, the tail and xm / (1 + e^700) both give -0.
+        return r
+    tail = np.less(x, -700.0, out=mask(x, 2))
+    if tail.any():
+        xt = np.maximum(x[tail], -2000.0)
+        r[tail] = nm.times_exp(np, xt, xt)
+    return r
 
 
 SILU = Spec(
@@ -554,6 +566,10 @@ def _gelu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return mp.erfc(t) / 2 + phi
 
 
+# Results of float32 or narrower only: float64 takes the generic form (fdlibm
+# erfc with the shared tail term; SciPy's erfc and the narrow sigmoid are a few
+# float64 ULPs off).
+@narrow_only
 def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # The operations of _gelu_value; its two selects are bitwise selects.
     xs = np.maximum(x, _GELU_FLOOR, out=temp(x, 0))
@@ -983,17 +999,42 @@ def _mish_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 
 def _mish_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # x * (n/(n + 2)), n = e (e + 2), e = exp(min(x, 40)), as _mish_value.  Above 40
-    # n > 2^54, so n + 2 == n and the factor is exactly 1: x passes through
-    # unchanged without the select.
-    e = np.minimum(x, _MISH_CAP, out=temp(x, 0))
-    np.exp(e, out=e)
-    n = np.add(e, 2.0, out=temp(x, 1))
-    np.multiply(e, n, out=n)
-    d = np.add(n, 2.0, out=e)
-    np.divide(n, d, out=n)
-    xm = np.maximum(x, -800.0, out=d)  # as the generic form: -inf gives -0
-    return np.multiply(xm, n, out=n)
+    e = np.clip(x, -2000.0, _MISH_CAP, out=temp(x, 0))
+    if narrow():
+        # Rounded to float32 or narrower: x * (n/(n + 2)), n = e (e + 2) (three
+        # roundings of n/(n + 2), a few float64 ULPs).  Above 40 n > 2^54, so
+        # n + 2 == n and the factor is exactly 1: x passes through unchanged.
+        np.exp(e, out=e)
+        n = np.add(e, 2.0, out=temp(x, 1))
+        np.multiply(e, n, out=n)
+        d = np.add(n, 2.0, out=e)
+        np.divide(n, d, out=n)
+        xm = np.maximum(x, -800.0, out=d)  # as the generic form: -inf gives -0
+        return np.multiply(xm, n, out=n)
+    # float64: the operations of _mish_value.  x >= 0: x / (1 + 2/max(n, 3)), with
+    # x itself for the clipped xc (above 40, 2/n < 2^-53 and the quotient is x, as
+    # the generic form's select); x < 0: xc e / (1 + e (e + 1)/(e + 2)), and below
+    # -700 times_exp's scaled tail, gathered.
+    xc = e
+    e = np.exp(xc, out=temp(x, 1))
+    q = np.add(e, 2.0, out=temp(x, 2))
+    np.multiply(e, q, out=q)
+    np.maximum(q, 3.0, out=q)
+    np.divide(2.0, q, out=q)
+    np.add(q, 1.0, out=q)
+    pos = np.divide(x, q, out=q)
+    w = np.add(e, 2.0, out=temp(x, 3))
+    v = np.add(e, 1.0, out=temp(x, 4))
+    np.multiply(e, v, out=v)
+    np.divide(v, w, out=v)
+    np.add(v, 1.0, out=v)
+    neg = np.multiply(xc, e, out=e)
+    np.divide(neg, v, out=neg)
+    tail = np.less(x, -700.0, out=mask(x, 3))
+    if tail.any():
+        xt = xc[tail]
+        neg[tail] = nm.times_exp(np, xt, xt) / v[tail]
+    return select(pos, np.greater_equal(x, 0.0, out=mask(x, 4)), neg, 5)
 
 
 MISH = Spec(
@@ -1090,18 +1131,17 @@ def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x < 0.0, neg, xp.where(xp.isnan(x), x, pos))
 
 
+@narrow_only
 def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
     # As _squareplus_value: h - x = h + |x| for x < 0, so both branches come from
     # s = h + |x| (no cancellation): (x + h)/2 = s/2 for x >= 0, b/(2 s) below.
+    # Results of float32 or narrower only (float64 takes the generic form):
+    # |x| <= 3.5e38, so x^2 + b does not overflow in float64 and sqrt(x^2 + b) is
+    # within 1.5 float64 ULPs of h.
     b = p["b"]
-    if narrow():
-        # Rounded to float32 or narrower: |x| <= 3.5e38, so x^2 + b does not
-        # overflow in float64 and sqrt(x^2 + b) is within 1.5 float64 ULPs of h.
-        h = np.multiply(x, x, out=temp(x, 0))
-        np.add(h, b, out=h)
-        np.sqrt(h, out=h)
-    else:
-        h = np.hypot(x, math.sqrt(b), out=temp(x, 0))
+    h = np.multiply(x, x, out=temp(x, 0))
+    np.add(h, b, out=h)
+    np.sqrt(h, out=h)
     s = np.abs(x, out=temp(x, 1))
     np.add(h, s, out=s)
     pos = np.greater_equal(x, 0.0, out=mask(x, 2))
