@@ -425,7 +425,7 @@ class Activation:
         prep = _xp.prepare(self.name, self._input(x))
         self._check_axes(prep, p)
         if self._empty_along_axis(prep):
-            return self._empty(prep, x, p, out)
+            return self._empty(prep, x, self._out_shape(tuple(prep.x.shape), p), out)
         return self._evaluate(prep, x, p, out, derivative=False)
 
     def derivative(self, x: Any = _NO_X, *args: Any, out: Any = None, **kwargs: Any) -> Any:
@@ -464,7 +464,7 @@ class Activation:
                 f"it must have the output's shape {out_shape}"
             )
         if self._empty_along_axis(prep):
-            return self._empty(prep, x, p, None)
+            return self._empty(prep, x, tuple(prep.x.shape), None)
         xc = _astype(xp, prep.x, prep.compute_dtype)
         gc = _astype(xp, gprep.x, prep.compute_dtype)
         if self.spec.vjp is not None:
@@ -494,8 +494,7 @@ class Activation:
         # libraries; the result of an axis function of an empty input is empty.
         return not self.elementwise and math.prod(prep.x.shape) == 0
 
-    def _empty(self, prep: _xp.Prepared, x: Any, p: Mapping[str, Any], out: Any) -> Any:
-        shape = self._out_shape(tuple(prep.x.shape), p)
+    def _empty(self, prep: _xp.Prepared, x: Any, shape: tuple[int, ...], out: Any) -> Any:
         if out is not None:
             return _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
         if prep.is_numpy:

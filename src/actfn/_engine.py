@@ -104,12 +104,19 @@ if hasattr(os, "register_at_fork"):
 Kernel = Callable[[Any, np.ndarray[Any, Any], dict[str, Any]], Any]
 
 
+# "contig": every block the kernel sees is contiguous (copied through the buffer
+# when x or out is strided), so NumPy takes the same (SIMD or scalar) loop for
+# every layout and the result does not depend on strides.  Typed Any: NumPy's
+# stubs misspell this flag.
+_OP_FLAGS: Any = [["readonly", "contig"], ["writeonly", "contig"]]
+
+
 def _run_range(fn: Kernel, x: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
                p: dict[str, Any], start: int, stop: int) -> None:
     it = np.nditer(
         [x, out],
         flags=["external_loop", "buffered", "ranged", "zerosize_ok"],
-        op_flags=[["readonly"], ["writeonly"]],
+        op_flags=_OP_FLAGS,
         op_dtypes=[np.float64, np.float64],
         casting="unsafe",
         buffersize=BLOCK,
