@@ -77,8 +77,9 @@ def _get_pool(n: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size < n:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
+            # The old pool is not shut down: another thread may be about to submit
+            # to it ("cannot schedule new futures after shutdown").  Once the last
+            # caller drops it, the executor is collected and its idle workers exit.
             _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="actfn",
                                        initializer=_mark_worker)
             _pool_size = n
@@ -115,7 +116,11 @@ def _run_range(fn: Kernel, x: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
                p: dict[str, Any], start: int, stop: int) -> None:
     it = np.nditer(
         [x, out],
-        flags=["external_loop", "buffered", "ranged", "zerosize_ok"],
+        # "delay_bufalloc": without it the iterator fills its buffers for the
+        # first block at construction, and moving it to its range afterwards
+        # writes that (uninitialized) output buffer over out's first block,
+        # while another thread may already have computed it.
+        flags=["external_loop", "buffered", "ranged", "zerosize_ok", "delay_bufalloc"],
         op_flags=_OP_FLAGS,
         op_dtypes=[np.float64, np.float64],
         casting="unsafe",
@@ -123,6 +128,7 @@ def _run_range(fn: Kernel, x: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
         order="K",
     )
     it.iterrange = (start, stop)
+    it.reset()  # allocates the buffers, at the start of the range
     with it:
         for xb, ob in it:
             ob[...] = fn(np, xb, p)
