@@ -9,6 +9,7 @@ some parameters bound (``actfn.get({"class_name": "elu", "config": {...}})``).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import math
@@ -309,6 +310,22 @@ class Spec:
     numpy_value: Callable[[Any, dict[str, Any]], Any] | None = None
     numpy_derivative: Callable[[Any, dict[str, Any]], Any] | None = None
 
+    def __post_init__(self) -> None:
+        # NaN in gives NaN out, for every elementwise value and derivative: the
+        # comparisons that select a piece are False for NaN and would pick one.
+        if self.kind == "elementwise":
+            object.__setattr__(self, "value", _propagate_nan(self.value))
+            if self.derivative is not None:
+                object.__setattr__(self, "derivative", _propagate_nan(self.derivative))
+
+
+def _propagate_nan(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+        return xp.where(xp.isnan(x), x, fn(xp, x, p))
+
+    wrapped.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapped
+
 
 # --------------------------------------------------------------------------- activation
 
@@ -467,11 +484,12 @@ class Activation:
             return self._empty(prep, x, tuple(prep.x.shape), None)
         xc = _astype(xp, prep.x, prep.compute_dtype)
         gc = _astype(xp, gprep.x, prep.compute_dtype)
-        if self.spec.vjp is not None:
-            r = self.spec.vjp(xp, xc, gc, p)
-        else:
-            assert self.spec.derivative is not None
-            r = gc * self.spec.derivative(xp, xc, p)
+        with _quiet(prep):
+            if self.spec.vjp is not None:
+                r = self.spec.vjp(xp, xc, gc, p)
+            else:
+                assert self.spec.derivative is not None
+                r = gc * self.spec.derivative(xp, xc, p)
         return _xp.to_result(prep, r)
 
     # -- internals ------------------------------------------------------------------
@@ -524,7 +542,8 @@ class Activation:
                 )
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
         xp = prep.xp
-        r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
+        with _quiet(prep):
+            r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
         r = _xp.to_result(prep, r)
         if out is not None:
             out[...] = r
@@ -593,6 +612,12 @@ class Activation:
         if self.spec.check is not None and not partial:
             self.spec.check(self.name, out)
         return out
+
+
+def _quiet(prep: _xp.Prepared) -> Any:
+    """No NumPy floating-point warnings from inside a formula: an intermediate
+    overflow on the way to a correct limit (exp(800) = inf) is expected."""
+    return np.errstate(all="ignore") if prep.is_numpy else contextlib.nullcontext()
 
 
 def _astype(xp: Any, x: Any, dtype: Any) -> Any:

@@ -23,36 +23,59 @@ def docstring(f: Activation) -> str:
     from ._activation import KINK_RULE
 
     spec = f.spec
-    out: list[str] = [spec.summary, "", signature_text(f), "", ".. math::", "",
-                      f"    {spec.formula}", ""]
+    out: list[str] = [
+        spec.summary,
+        "",
+        signature_text(f),
+        "",
+        ".. math::",
+        "",
+        f"    {spec.formula}",
+        "",
+    ]
     if spec.details:
         out += [*textwrap.wrap(spec.details, 80), ""]
-    out += ["Parameters", "----------",
-            "x : array_like",
-            "    Input: an array of NumPy, PyTorch, JAX, CuPy, Dask or any Array-API",
-            "    library, a Python number or a list.  Real floating, integer or bool dtype."]
+    out += [
+        "Parameters",
+        "----------",
+        "x : array_like",
+        "    Input: an array of NumPy, PyTorch, JAX, CuPy, Dask or any Array-API",
+        "    library, a Python number or a list.  Real floating, integer or bool dtype.",
+    ]
     for p in spec.params:
-        out.append(f"{p.name} : {p.domain.describe()}" +
-                   ("" if repr(p.default) == "REQUIRED" else f", default {p.default!r}"))
+        out.append(
+            f"{p.name} : {p.domain.describe()}"
+            + ("" if repr(p.default) == "REQUIRED" else f", default {p.default!r}")
+        )
         out += ["    " + line for line in textwrap.wrap(p.doc, 76)]
-    out += ["out : numpy.ndarray, optional",
-            "    NumPy inputs only: the array the result is written to (it may be x).", ""]
+    out += [
+        "out : numpy.ndarray, optional",
+        "    NumPy inputs only: the array the result is written to (it may be x).",
+        "",
+    ]
     out += ["Returns", "-------", "array"]
-    if spec.kind == "gated":
-        shape = "x's shape with the axis halved"
-    else:
-        shape = "the shape of x"
-    out += ["    " + line for line in textwrap.wrap(
-        f"{shape}, in x's library and on its device; the dtype of x (float16 and bfloat16 "
-        "are computed in a wider dtype and rounded once; integer and bool inputs give the "
-        "library's default floating dtype).", 76)]
+    shape = "x's shape with the axis halved" if spec.kind == "gated" else "the shape of x"
+    out += [
+        "    " + line
+        for line in textwrap.wrap(
+            f"{shape}, in x's library and on its device; the dtype of x (float16 and bfloat16 "
+            "are computed in a wider dtype and rounded once; integer and bool inputs give the "
+            "library's default floating dtype).",
+            76,
+        )
+    ]
     out += ["", "Derivative", "----------"]
     if spec.kind == "elementwise":
-        text = "f.derivative(x, ...) gives f'(x); f.vjp(x, cotangent, ...) gives cotangent * f'(x).  "
+        text = (
+            "f.derivative(x, ...) gives f'(x); f.vjp(x, cotangent, ...) gives cotangent * f'(x).  "
+        )
         text += KINK_RULE if _piecewise(f) else "f is differentiable everywhere."
     else:
-        text = ("f.vjp(x, cotangent, ...) gives the vector-Jacobian product along the axis "
-                "(no elementwise derivative).")
+        text = (
+            "f.vjp(x, cotangent, ...) gives the vector-Jacobian product along the axis "
+            "(no elementwise derivative).  "
+        )
+        text += KINK_RULE if _piecewise(f) else "f is differentiable everywhere."
     if spec.derivative_note:
         text += "  " + spec.derivative_note
     out += [*textwrap.wrap(text, 80), ""]

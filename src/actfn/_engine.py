@@ -41,9 +41,7 @@ def _default_threads() -> int:
         try:
             n = int(env)
         except ValueError:
-            raise ValueError(
-                f"ACTFN_NUM_THREADS must be a positive integer; got {env!r}"
-            ) from None
+            raise ValueError(f"ACTFN_NUM_THREADS must be a positive integer; got {env!r}") from None
         if n < 1:
             raise ValueError(f"ACTFN_NUM_THREADS must be a positive integer; got {env!r}")
         return n
@@ -80,8 +78,9 @@ def _get_pool(n: int) -> ThreadPoolExecutor:
             # The old pool is not shut down: another thread may be about to submit
             # to it ("cannot schedule new futures after shutdown").  Once the last
             # caller drops it, the executor is collected and its idle workers exit.
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="actfn",
-                                       initializer=_mark_worker)
+            _pool = ThreadPoolExecutor(
+                max_workers=n, thread_name_prefix="actfn", initializer=_mark_worker
+            )
             _pool_size = n
         return _pool
 
@@ -112,8 +111,14 @@ Kernel = Callable[[Any, np.ndarray[Any, Any], dict[str, Any]], Any]
 _OP_FLAGS: Any = [["readonly", "contig"], ["writeonly", "contig"]]
 
 
-def _run_range(fn: Kernel, x: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
-               p: dict[str, Any], start: int, stop: int) -> None:
+def _run_range(
+    fn: Kernel,
+    x: np.ndarray[Any, Any],
+    out: np.ndarray[Any, Any],
+    p: dict[str, Any],
+    start: int,
+    stop: int,
+) -> None:
     it = np.nditer(
         [x, out],
         # "delay_bufalloc": without it the iterator fills its buffers for the
@@ -127,15 +132,22 @@ def _run_range(fn: Kernel, x: np.ndarray[Any, Any], out: np.ndarray[Any, Any],
         buffersize=BLOCK,
         order="K",
     )
-    it.iterrange = (start, stop)
+    it.iterrange = (start, stop)  # type: ignore[misc]  # settable with the 'ranged' flag
     it.reset()  # allocates the buffers, at the start of the range
-    with it:
+    # Intermediate overflow (exp(800) = inf on the way to a correct limit) is
+    # expected inside kernels: no warnings from here.
+    with it, np.errstate(all="ignore"):
         for xb, ob in it:
             ob[...] = fn(np, xb, p)
 
 
-def elementwise(fn: Kernel, x: np.ndarray[Any, Any], p: dict[str, Any], result_dtype: Any,
-                out: np.ndarray[Any, Any] | None) -> np.ndarray[Any, Any]:
+def elementwise(
+    fn: Kernel,
+    x: np.ndarray[Any, Any],
+    p: dict[str, Any],
+    result_dtype: Any,
+    out: np.ndarray[Any, Any] | None,
+) -> np.ndarray[Any, Any]:
     """Evaluate ``fn`` elementwise over ``x`` into ``out`` (allocated if None)."""
     if out is None:
         out = np.empty_like(x, dtype=result_dtype)
@@ -143,7 +155,8 @@ def elementwise(fn: Kernel, x: np.ndarray[Any, Any], p: dict[str, Any], result_d
     if n == 0:
         return out
     if x.ndim == 0:
-        out[...] = fn(np, np.asarray(x, dtype=np.float64), p)
+        with np.errstate(all="ignore"):
+            out[...] = fn(np, np.asarray(x, dtype=np.float64), p)
         return out
     threads = get_num_threads()
     if threads == 1 or n < PARALLEL_MIN or getattr(_local, "worker", False):
@@ -155,8 +168,7 @@ def elementwise(fn: Kernel, x: np.ndarray[Any, Any], p: dict[str, Any], result_d
     bounds = [min(n, (nblocks * i // parts) * BLOCK) for i in range(parts + 1)]
     pool = _get_pool(threads)
     futures: list[Future[None]] = [
-        pool.submit(_run_range, fn, x, out, p, bounds[i], bounds[i + 1])
-        for i in range(1, parts)
+        pool.submit(_run_range, fn, x, out, p, bounds[i], bounds[i + 1]) for i in range(1, parts)
     ]
     try:
         _run_range(fn, x, out, p, bounds[0], bounds[1])

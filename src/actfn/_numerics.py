@@ -94,10 +94,12 @@ def erfc(xp: Any, x: Any) -> Any:
 def _np_erfc(x: Any) -> Any:
     import numpy as np
 
-    scipy_special = imported("scipy.special")
+    scipy_special: Any = imported("scipy.special")
     if scipy_special is None:
         try:
-            import scipy.special as scipy_special
+            import scipy.special
+
+            scipy_special = scipy.special
         except ImportError:  # pragma: no cover - SciPy is present in every test run
             scipy_special = None
     if scipy_special is not None:

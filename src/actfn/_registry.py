@@ -108,9 +108,7 @@ def serialize(activation: Any) -> str | dict[str, Any]:
     {'class_name': 'elu', 'config': {'alpha': 0.5}}
     """
     if not isinstance(activation, Activation):
-        raise TypeError(
-            f"serialize: expected an actfn activation; got {type(activation).__name__}"
-        )
+        raise TypeError(f"serialize: expected an actfn activation; got {type(activation).__name__}")
     if not activation.config:
         return activation.name
     return {"class_name": activation.name, "config": activation.config}

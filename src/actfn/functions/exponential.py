@@ -13,8 +13,7 @@ ELU_PAPER = Reference(
     "https://arxiv.org/abs/1511.07289",
 )
 SELU_PAPER = Reference(
-    "Klambauer, Unterthiner, Mayr & Hochreiter (2017), Self-Normalizing Neural Networks, "
-    "NeurIPS",
+    "Klambauer, Unterthiner, Mayr & Hochreiter (2017), Self-Normalizing Neural Networks, NeurIPS",
     "https://arxiv.org/abs/1706.02515",
 )
 CELU_PAPER = Reference(
@@ -66,8 +65,11 @@ ELU = Spec(
     mp=lambda mp, x, p: x if x > 0 else p["alpha"] * mp.expm1(x),
     mp_derivative=lambda mp, x, p: mp.mpf(1) if x > 0 else p["alpha"] * mp.exp(x),
     kinks=lambda p: (0.0,) if p["alpha"] != 1.0 else (),
-    equivalents={"keras": "keras.activations.elu", "torch": "torch.nn.functional.elu",
-                 "jax": "jax.nn.elu"},
+    equivalents={
+        "keras": "keras.activations.elu",
+        "torch": "torch.nn.functional.elu",
+        "jax": "jax.nn.elu",
+    },
     details="Continuously differentiable for alpha = 1 only; monotonic for alpha >= 0.",
     examples=""">>> import actfn
 >>> actfn.elu([-1.0, 0.0, 2.0])
@@ -118,8 +120,11 @@ SELU = Spec(
     mp=_selu_mp,
     mp_derivative=_selu_mp_derivative,
     kinks=lambda p: (0.0,),
-    equivalents={"keras": "keras.activations.selu", "torch": "torch.nn.functional.selu",
-                 "jax": "jax.nn.selu"},
+    equivalents={
+        "keras": "keras.activations.selu",
+        "torch": "torch.nn.functional.selu",
+        "jax": "jax.nn.selu",
+    },
     details=(
         "alpha = 1.6732632423543772848170429916717 and "
         "scale = 1.0507009873554804934193349852946 (Klambauer et al. 2017).  Use with "
@@ -150,16 +155,25 @@ CELU = Spec(
     family="exponential",
     summary="Continuously differentiable exponential linear unit.",
     formula=r"f(x) = \max(x, 0) + \alpha\,\big(e^{\min(x, 0)/\alpha} - 1\big)",
-    params=(Param("alpha", 1.0, Real(lo=0.0, lo_open=True),
-                  "Scale α of the negative part, α > 0; f(-inf) = -α."),),
+    params=(
+        Param(
+            "alpha",
+            1.0,
+            Real(lo=0.0, lo_open=True),
+            "Scale α of the negative part, α > 0; f(-inf) = -α.",
+        ),
+    ),
     properties=Properties((-1.0, math.inf), "(-alpha, inf)", True, "C1", False),
     references=(CELU_PAPER,),
     value=_celu_value,
     derivative=_celu_derivative,
     mp=lambda mp, x, p: x if x > 0 else p["alpha"] * mp.expm1(x / p["alpha"]),
     mp_derivative=lambda mp, x, p: mp.mpf(1) if x > 0 else mp.exp(x / p["alpha"]),
-    equivalents={"keras": "keras.activations.celu", "torch": "torch.nn.functional.celu",
-                 "jax": "jax.nn.celu"},
+    equivalents={
+        "keras": "keras.activations.celu",
+        "torch": "torch.nn.functional.celu",
+        "jax": "jax.nn.celu",
+    },
     differences=(
         "Keras and PyTorch accept alpha <= 0 (alpha = 0 divides by zero and returns NaN); "
         "actfn requires alpha > 0, the domain of Barron (2017), and says so."
@@ -185,8 +199,11 @@ EXPONENTIAL = Spec(
     derivative=lambda xp, x, p: xp.exp(x),
     mp=lambda mp, x, p: mp.exp(x),
     mp_derivative=lambda mp, x, p: mp.exp(x),
-    equivalents={"keras": "keras.activations.exponential", "torch": "torch.exp",
-                 "jax": "jax.numpy.exp"},
+    equivalents={
+        "keras": "keras.activations.exponential",
+        "torch": "torch.exp",
+        "jax": "jax.numpy.exp",
+    },
     examples=""">>> import actfn
 >>> actfn.exponential([0.0, 1.0])
 array([1.        , 2.71828183])""",

@@ -25,8 +25,9 @@ GLU_PAPER = Reference(
     "https://arxiv.org/abs/1612.08083",
 )
 
-_AXES = Param("axis", -1, Axis(multiple=True),
-              "Axis or axes along which to normalize; None for all axes.")
+_AXES = Param(
+    "axis", -1, Axis(multiple=True), "Axis or axes along which to normalize; None for all axes."
+)
 _AXIS = Param("axis", -1, Axis(), "Axis along which the function acts.")
 
 INF_RULE = (
@@ -79,11 +80,15 @@ SOFTMAX = Spec(
     value=_softmax_value,
     vjp=_softmax_vjp,
     mp=_softmax_mp,
-    equivalents={"keras": "keras.activations.softmax", "torch": "torch.nn.functional.softmax",
-                 "jax": "jax.nn.softmax"},
+    equivalents={
+        "keras": "keras.activations.softmax",
+        "torch": "torch.nn.functional.softmax",
+        "jax": "jax.nn.softmax",
+    },
     details=(
         "Computed as exp(x - max x) / sum(exp(x - max x)), which never overflows.  "
-        + INF_RULE + "  A temperature t is softmax(x / t)."
+        + INF_RULE
+        + "  A temperature t is softmax(x / t)."
     ),
     differences=(
         "Keras and PyTorch return NaN for a row of all -inf; actfn returns the uniform "
@@ -128,13 +133,16 @@ LOG_SOFTMAX = Spec(
     value=_log_softmax_value,
     vjp=_log_softmax_vjp,
     mp=lambda mp, row, p: [v - mp.log(mp.fsum(mp.exp(u) for u in row)) for v in row],
-    equivalents={"keras": "keras.activations.log_softmax",
-                 "torch": "torch.nn.functional.log_softmax", "jax": "jax.nn.log_softmax"},
+    equivalents={
+        "keras": "keras.activations.log_softmax",
+        "torch": "torch.nn.functional.log_softmax",
+        "jax": "jax.nn.log_softmax",
+    },
     details="Computed as (x - max x) - log(sum(exp(x - max x))).  " + INF_RULE,
     differences="A row of all -inf gives -log(n) (Keras and PyTorch give NaN).",
     examples=""">>> import actfn
 >>> actfn.log_softmax([1000.0, 0.0])
-array([ 0.e+00, -1.e+03])""",
+array([    0., -1000.])""",
 )
 
 
@@ -202,6 +210,10 @@ SPARSEMAX = Spec(
     value=_sparsemax_value,
     vjp=_sparsemax_vjp,
     mp=_sparsemax_mp,
+    derivative_note=(
+        "For sparsemax this means an entry exactly on the support boundary (output 0 "
+        "with x_i = tau) is treated as outside the support."
+    ),
     equivalents={"keras": "keras.activations.sparsemax"},
     details=(
         "tau is the threshold for which the outputs sum to 1 (Martins & Astudillo 2016, "
@@ -278,8 +290,11 @@ GLU = Spec(
     vjp=_glu_vjp,
     mp=_glu_mp,
     out_shape=_glu_out_shape,
-    equivalents={"keras": "keras.activations.glu", "torch": "torch.nn.functional.glu",
-                 "jax": "jax.nn.glu"},
+    equivalents={
+        "keras": "keras.activations.glu",
+        "torch": "torch.nn.functional.glu",
+        "jax": "jax.nn.glu",
+    },
     details="x is split into halves a and b along axis; the output has half the size "
     "along that axis.  An odd size is a ValueError.",
     examples=""">>> import actfn

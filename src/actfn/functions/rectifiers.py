@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .._activation import REQUIRED, Param, Properties, Real, Reference, Spec, min_norm
@@ -55,7 +56,7 @@ def _relu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return d
 
 
-def _relu_slope(k: float, p: dict[str, Any], side: int) -> float:
+def _relu_slope(k: float, p: Mapping[str, Any], side: int) -> float:
     """One-sided derivative of relu at k, from the side given (-1 left, +1 right)."""
     t, ns, mv = p["threshold"], p["negative_slope"], p["max_value"]
     x = k + side * (abs(k) + 1.0) * 1e-9  # any point strictly inside the piece
@@ -63,7 +64,7 @@ def _relu_slope(k: float, p: dict[str, Any], side: int) -> float:
     return (1.0 if passes else 0.0) + (ns if x < t else 0.0)
 
 
-def _relu_kinks(p: dict[str, Any]) -> list[float]:
+def _relu_kinks(p: Mapping[str, Any]) -> list[float]:
     t, mv = p["threshold"], p["max_value"]
     ks = {t}
     if mv is not None:
@@ -90,12 +91,13 @@ RELU = Spec(
         r" - a\,\max(\theta - x,\ 0)"
     ),
     params=(
-        Param("negative_slope", 0.0, Real(),
-              "Slope a of the part below the threshold."),
-        Param("max_value", None, Real(lo=0.0, optional=True),
-              "Cap m on the output; None for no cap."),
-        Param("threshold", 0.0, Real(),
-              "Threshold θ: inputs at or below it are not passed through."),
+        Param("negative_slope", 0.0, Real(), "Slope a of the part below the threshold."),
+        Param(
+            "max_value", None, Real(lo=0.0, optional=True), "Cap m on the output; None for no cap."
+        ),
+        Param(
+            "threshold", 0.0, Real(), "Threshold θ: inputs at or below it are not passed through."
+        ),
     ),
     properties=Properties((0.0, math.inf), "[0, inf)", True, "C0", False),
     references=(RELU_PAPER,),
@@ -103,8 +105,11 @@ RELU = Spec(
     derivative=_relu_derivative,
     mp=_relu_mp,
     kinks=_relu_kinks,
-    equivalents={"keras": "keras.activations.relu", "torch": "torch.nn.functional.relu",
-                 "jax": "jax.nn.relu"},
+    equivalents={
+        "keras": "keras.activations.relu",
+        "torch": "torch.nn.functional.relu",
+        "jax": "jax.nn.relu",
+    },
     details=(
         "With the default parameters this is max(x, 0).  The threshold comparison is "
         "strict: relu([5, 5.1], threshold=5) gives [0, 5.1].  The cap applies only "
@@ -156,8 +161,11 @@ LEAKY_RELU = Spec(
     derivative=_leaky_derivative,
     mp=lambda mp, x, p: x if x >= 0 else p["negative_slope"] * x,
     kinks=lambda p: (0.0,),
-    equivalents={"keras": "keras.activations.leaky_relu",
-                 "torch": "torch.nn.functional.leaky_relu", "jax": "jax.nn.leaky_relu"},
+    equivalents={
+        "keras": "keras.activations.leaky_relu",
+        "torch": "torch.nn.functional.leaky_relu",
+        "jax": "jax.nn.leaky_relu",
+    },
     differences=(
         "Keras's default slope is 0.2 (its LeakyReLU layer uses 0.3; PyTorch and JAX use "
         "0.01).  Keras's NumPy backend computes max(x, a*x), which is wrong for a > 1; "
@@ -191,8 +199,11 @@ RELU6 = Spec(
     derivative=_relu6_derivative,
     mp=lambda mp, x, p: min(max(x, mp.mpf(0)), mp.mpf(6)),
     kinks=lambda p: (0.0, 6.0),
-    equivalents={"keras": "keras.activations.relu6", "torch": "torch.nn.functional.relu6",
-                 "jax": "jax.nn.relu6"},
+    equivalents={
+        "keras": "keras.activations.relu6",
+        "torch": "torch.nn.functional.relu6",
+        "jax": "jax.nn.relu6",
+    },
     examples=""">>> import actfn
 >>> actfn.relu6([-1.0, 3.0, 8.0])
 array([0., 3., 6.])""",
@@ -206,25 +217,30 @@ THRESHOLD = Spec(
     name="threshold",
     family="rectifiers",
     summary="x where x exceeds a threshold, a fixed value elsewhere.",
-    formula=(
-        r"f(x) = \begin{cases} x & x > \theta \\ v & x \le \theta \end{cases}"
-    ),
+    formula=(r"f(x) = \begin{cases} x & x > \theta \\ v & x \le \theta \end{cases}"),
     params=(
         Param("threshold", REQUIRED, Real(), "Threshold θ; inputs above it pass through."),
-        Param("default_value", REQUIRED, Real(finite=False),
-              "Value v given to inputs at or below the threshold."),
+        Param(
+            "default_value",
+            REQUIRED,
+            Real(finite=False),
+            "Value v given to inputs at or below the threshold.",
+        ),
     ),
-    properties=Properties((-math.inf, math.inf), "(-inf, inf)", False, "discontinuous", False),
+    # For threshold=0.5, default_value=-1, as in the examples: the values are -1 and
+    # (0.5, inf), non-decreasing, with a jump at 0.5.
+    properties=Properties(
+        (-1.0, math.inf), "{v} and (threshold, inf)", True, "discontinuous", False
+    ),
     references=(KERAS_DOCS,),
     value=lambda xp, x, p: xp.where(x > p["threshold"], x, xp.full_like(x, p["default_value"])),
     # At the jump the pieces have slopes 0 and 1: the rule gives 0.
     derivative=lambda xp, x, p: xp.astype(x > p["threshold"], x.dtype),
     mp=lambda mp, x, p: x if x > p["threshold"] else mp.mpf(p["default_value"]),
     kinks=lambda p: (p["threshold"],),
-    equivalents={"keras": "keras.activations.threshold",
-                 "torch": "torch.nn.functional.threshold"},
-    details="Monotonic only when default_value <= threshold; the properties are for "
-    "threshold=0, default_value=0 (where it equals relu).",
+    equivalents={"keras": "keras.activations.threshold", "torch": "torch.nn.functional.threshold"},
+    details="Monotonic when default_value <= threshold; the properties listed are for "
+    "threshold=0.5, default_value=-1.",
     differences="PyTorch's threshold(input, threshold, value) is the same function.",
     examples=""">>> import actfn
 >>> actfn.threshold([-1.0, 0.5, 2.0], 0.5, -9.0)
@@ -244,8 +260,11 @@ LINEAR = Spec(
     derivative=lambda xp, x, p: xp.ones_like(x),
     mp=lambda mp, x, p: x,
     mp_derivative=lambda mp, x, p: mp.mpf(1),
-    equivalents={"keras": "keras.activations.linear", "torch": "torch.nn.Identity",
-                 "jax": "jax.numpy.asarray"},
+    equivalents={
+        "keras": "keras.activations.linear",
+        "torch": "torch.nn.Identity",
+        "jax": "jax.numpy.asarray",
+    },
     details="get(None) returns linear, as in Keras.",
     examples=""">>> import actfn
 >>> actfn.linear([-1.5, 2.0])

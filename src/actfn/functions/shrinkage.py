@@ -16,6 +16,13 @@ KERAS_DOCS = Reference("Keras 3 API: activations", "https://keras.io/api/layers/
 _T = Param("threshold", 0.5, Real(lo=0.0), "Threshold λ >= 0: inputs with |x| <= λ give 0.")
 
 
+def _passes(xp: Any, x: Any, t: float) -> Any:
+    """1 where |x| > t, else 0; with t = 0 the function is linear, slope 1 everywhere."""
+    if t == 0.0:
+        return xp.ones_like(x)
+    return xp.astype(xp.abs(x) > t, x.dtype)
+
+
 def _soft_shrink_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     t = p["threshold"]
     zero = xp.zeros_like(x)
@@ -35,12 +42,17 @@ SOFT_SHRINK = Spec(
     references=(DONOHO,),
     value=_soft_shrink_value,
     # Kinks at +-threshold: one side is flat, so the rule gives 0.
-    derivative=lambda xp, x, p: xp.astype(xp.abs(x) > p["threshold"], x.dtype),
-    mp=lambda mp, x, p: (x - p["threshold"] if x > p["threshold"]
-                         else (x + p["threshold"] if x < -p["threshold"] else mp.mpf(0))),
+    derivative=lambda xp, x, p: _passes(xp, x, p["threshold"]),
+    mp=lambda mp, x, p: (
+        x - p["threshold"]
+        if x > p["threshold"]
+        else (x + p["threshold"] if x < -p["threshold"] else mp.mpf(0))
+    ),
     kinks=lambda p: (-p["threshold"], p["threshold"]) if p["threshold"] > 0 else (),
-    equivalents={"keras": "keras.activations.soft_shrink",
-                 "torch": "torch.nn.functional.softshrink"},
+    equivalents={
+        "keras": "keras.activations.soft_shrink",
+        "torch": "torch.nn.functional.softshrink",
+    },
     differences="PyTorch calls the threshold lambd.",
     examples=""">>> import actfn
 >>> actfn.soft_shrink([-2.0, 0.25, 1.0])
@@ -58,11 +70,13 @@ HARD_SHRINK = Spec(
     references=(DONOHO,),
     value=lambda xp, x, p: xp.where(xp.abs(x) > p["threshold"], x, xp.zeros_like(x)),
     # At the jumps the pieces have slopes 0 and 1: the rule gives 0.
-    derivative=lambda xp, x, p: xp.astype(xp.abs(x) > p["threshold"], x.dtype),
+    derivative=lambda xp, x, p: _passes(xp, x, p["threshold"]),
     mp=lambda mp, x, p: x if abs(x) > p["threshold"] else mp.mpf(0),
     kinks=lambda p: (-p["threshold"], p["threshold"]) if p["threshold"] > 0 else (),
-    equivalents={"keras": "keras.activations.hard_shrink",
-                 "torch": "torch.nn.functional.hardshrink"},
+    equivalents={
+        "keras": "keras.activations.hard_shrink",
+        "torch": "torch.nn.functional.hardshrink",
+    },
     differences="PyTorch calls the threshold lambd.",
     examples=""">>> import actfn
 >>> actfn.hard_shrink([-2.0, 0.25, 1.0])
@@ -73,13 +87,28 @@ array([-2.,  0.,  1.])""",
 # Taylor coefficients of x - tanh x = sum_k c_k x^(2k+3), from
 # mpmath.taylor(lambda t: t - mpmath.tanh(t), 0, 45) at 40 digits.
 _TANH_SHRINK_SERIES = (
-    0.3333333333333333, -0.13333333333333333, 0.05396825396825397, -0.021869488536155203,
-    0.008863235529902197, -0.003592128036572481, 0.0014558343870513183,
-    -0.000590027440945586, 0.00023912911424355248, -9.691537956929451e-05,
-    3.927832388331683e-05, -1.5918905069328964e-05, 6.451689215655431e-06,
-    -2.6147711512907546e-06, 1.0597268320104654e-06, -4.294911078273806e-07,
-    1.7406618963571648e-07, -7.054636946400968e-08, 2.859136662305254e-08,
-    -1.1587644432798853e-08, 4.6962953982309016e-09, -1.903336833931276e-09,
+    0.3333333333333333,
+    -0.13333333333333333,
+    0.05396825396825397,
+    -0.021869488536155203,
+    0.008863235529902197,
+    -0.003592128036572481,
+    0.0014558343870513183,
+    -0.000590027440945586,
+    0.00023912911424355248,
+    -9.691537956929451e-05,
+    3.927832388331683e-05,
+    -1.5918905069328964e-05,
+    6.451689215655431e-06,
+    -2.6147711512907546e-06,
+    1.0597268320104654e-06,
+    -4.294911078273806e-07,
+    1.7406618963571648e-07,
+    -7.054636946400968e-08,
+    2.859136662305254e-08,
+    -1.1587644432798853e-08,
+    4.6962953982309016e-09,
+    -1.903336833931276e-09,
 )
 # Below this, x - tanh x cancels (by a factor of about 3/x^2), so the series is
 # used; the ratio of successive terms is about 0.4 x^2, 0.15 at the cut, so the
@@ -116,8 +145,10 @@ TANH_SHRINK = Spec(
     derivative=_tanh_shrink_derivative,
     mp=lambda mp, x, p: x - mp.tanh(x),
     mp_derivative=lambda mp, x, p: mp.tanh(x) ** 2,
-    equivalents={"keras": "keras.activations.tanh_shrink",
-                 "torch": "torch.nn.functional.tanhshrink"},
+    equivalents={
+        "keras": "keras.activations.tanh_shrink",
+        "torch": "torch.nn.functional.tanhshrink",
+    },
     examples=""">>> import actfn
 >>> actfn.tanh_shrink([-1.0, 0.0, 1.0])
 array([-0.23840584,  0.        ,  0.23840584])""",

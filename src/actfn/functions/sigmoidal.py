@@ -52,8 +52,11 @@ SIGMOID = Spec(
     derivative=_sigmoid_derivative,
     mp=_sigmoid_mp,
     mp_derivative=lambda mp, x, p: _sigmoid_mp(mp, x, p) * _sigmoid_mp(mp, -x, p),
-    equivalents={"keras": "keras.activations.sigmoid", "torch": "torch.sigmoid",
-                 "jax": "jax.nn.sigmoid"},
+    equivalents={
+        "keras": "keras.activations.sigmoid",
+        "torch": "torch.sigmoid",
+        "jax": "jax.nn.sigmoid",
+    },
     examples=""">>> import actfn
 >>> actfn.sigmoid([-1.0, 0.0, 1.0])
 array([0.26894142, 0.5       , 0.73105858])""",
@@ -89,8 +92,11 @@ HARD_SIGMOID = Spec(
     derivative=_hard_sigmoid_derivative,
     mp=lambda mp, x, p: min(max((x + 3) / 6, mp.mpf(0)), mp.mpf(1)),
     kinks=lambda p: (-3.0, 3.0),
-    equivalents={"keras": "keras.activations.hard_sigmoid",
-                 "torch": "torch.nn.functional.hardsigmoid", "jax": "jax.nn.hard_sigmoid"},
+    equivalents={
+        "keras": "keras.activations.hard_sigmoid",
+        "torch": "torch.nn.functional.hardsigmoid",
+        "jax": "jax.nn.hard_sigmoid",
+    },
     differences=(
         "Older Keras documentation describes 0.2 x + 0.5; Keras 3, PyTorch, JAX and actfn "
         "use x/6 + 1/2."
@@ -116,8 +122,11 @@ LOG_SIGMOID = Spec(
     derivative=lambda xp, x, p: nm.sigmoid(xp, -x),
     mp=lambda mp, x, p: -mp.log1p(mp.exp(-x)),
     mp_derivative=lambda mp, x, p: _sigmoid_mp(mp, -x, p),
-    equivalents={"keras": "keras.activations.log_sigmoid",
-                 "torch": "torch.nn.functional.logsigmoid", "jax": "jax.nn.log_sigmoid"},
+    equivalents={
+        "keras": "keras.activations.log_sigmoid",
+        "torch": "torch.nn.functional.logsigmoid",
+        "jax": "jax.nn.log_sigmoid",
+    },
     examples=""">>> import actfn
 >>> actfn.log_sigmoid([-1000.0, 0.0, 40.0])
 array([-1.00000000e+03, -6.93147181e-01, -4.24835426e-18])""",
@@ -168,8 +177,7 @@ TANH = Spec(
     derivative=lambda xp, x, p: nm.sech2(xp, x),
     mp=lambda mp, x, p: mp.tanh(x),
     mp_derivative=lambda mp, x, p: mp.sech(x) ** 2,
-    equivalents={"keras": "keras.activations.tanh", "torch": "torch.tanh",
-                 "jax": "jax.numpy.tanh"},
+    equivalents={"keras": "keras.activations.tanh", "torch": "torch.tanh", "jax": "jax.numpy.tanh"},
     examples=""">>> import actfn
 >>> actfn.tanh([-1.0, 0.0, 1.0])
 array([-0.76159416,  0.        ,  0.76159416])""",
@@ -190,9 +198,7 @@ HARD_TANH = Spec(
     name="hard_tanh",
     family="sigmoidal",
     summary="Piecewise-linear tanh: x clipped to [min_val, max_val] (default [-1, 1]).",
-    formula=(
-        r"f(x) = \begin{cases} l & x \le l \\ x & l < x < u \\ u & x \ge u \end{cases}"
-    ),
+    formula=(r"f(x) = \begin{cases} l & x \le l \\ x & l < x < u \\ u & x \ge u \end{cases}"),
     params=(
         Param("min_val", -1.0, Real(), "Lower bound l of the output."),
         Param("max_val", 1.0, Real(), "Upper bound u of the output, u >= l."),
@@ -205,8 +211,11 @@ HARD_TANH = Spec(
     mp=lambda mp, x, p: min(max(x, mp.mpf(p["min_val"])), mp.mpf(p["max_val"])),
     kinks=lambda p: (p["min_val"], p["max_val"]),
     check=_hard_tanh_check,
-    equivalents={"keras": "keras.activations.hard_tanh",
-                 "torch": "torch.nn.functional.hardtanh", "jax": "jax.nn.hard_tanh"},
+    equivalents={
+        "keras": "keras.activations.hard_tanh",
+        "torch": "torch.nn.functional.hardtanh",
+        "jax": "jax.nn.hard_tanh",
+    },
     differences="Keras's hard_tanh has no bounds parameters; min_val and max_val come "
     "from PyTorch's hardtanh, with the same defaults.",
     examples=""">>> import actfn
@@ -245,8 +254,11 @@ SOFTSIGN = Spec(
     derivative=_softsign_derivative,
     mp=lambda mp, x, p: x / (1 + abs(x)),
     mp_derivative=lambda mp, x, p: 1 / (1 + abs(x)) ** 2,
-    equivalents={"keras": "keras.activations.softsign",
-                 "torch": "torch.nn.functional.softsign", "jax": "jax.nn.soft_sign"},
+    equivalents={
+        "keras": "keras.activations.softsign",
+        "torch": "torch.nn.functional.softsign",
+        "jax": "jax.nn.soft_sign",
+    },
     examples=""">>> import actfn
 >>> actfn.softsign([-3.0, 0.0, 1.0])
 array([-0.75,  0.  ,  0.5 ])""",

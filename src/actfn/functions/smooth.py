@@ -57,14 +57,17 @@ SOFTPLUS = Spec(
     derivative=lambda xp, x, p: nm.sigmoid(xp, x),
     mp=lambda mp, x, p: mp.log1p(mp.exp(x)),
     mp_derivative=lambda mp, x, p: 1 / (1 + mp.exp(-x)),
-    equivalents={"keras": "keras.activations.softplus",
-                 "torch": "torch.nn.functional.softplus", "jax": "jax.nn.softplus"},
+    equivalents={
+        "keras": "keras.activations.softplus",
+        "torch": "torch.nn.functional.softplus",
+        "jax": "jax.nn.softplus",
+    },
     details="Its derivative is the sigmoid.",
     differences="PyTorch's softplus switches to x above threshold=20, an error of up to "
     "2e-9 relative; actfn is exact at every x.",
     examples=""">>> import actfn
 >>> actfn.softplus([-1000.0, 0.0, 1000.0])
-array([   0.        ,    0.69314718, 1000.        ])""",
+array([0.00000000e+00, 6.93147181e-01, 1.00000000e+03])""",
 )
 
 
@@ -74,7 +77,10 @@ array([   0.        ,    0.69314718, 1000.        ])""",
 def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # s(x) (1 + x (1 - s(x))) = s(x) + x s(x) s(-x): 1 - s(x) computed as s(-x).
     s = nm.sigmoid(xp, x)
-    return s + x * s * nm.sigmoid(xp, -x)
+    # Beyond |x| = 800, x s(x) s(-x) < 800 e^-800 is 0 in float64: clipping x there
+    # keeps +-inf from giving inf * 0.
+    xc = xp.clip(x, -800.0, 800.0)
+    return s + xc * s * nm.sigmoid(xp, -x)
 
 
 SILU = Spec(
@@ -84,14 +90,18 @@ SILU = Spec(
     summary="Sigmoid linear unit (swish): x * sigmoid(x).",
     formula=r"f(x) = \frac{x}{1 + e^{-x}}",
     params=(),
-    properties=Properties((-0.2784645427610738, math.inf), "[-0.2785, inf)", False, "C-inf",
-                          False),
+    # Minima of silu, gelu and mish: mpmath.findroot of the derivative at 30 digits.
+    properties=Properties((-0.2784645427610738, math.inf), "[-0.2785, inf)", False, "C-inf", False),
     references=(SILU_PAPER, SWISH_PAPER),
-    value=lambda xp, x, p: x * nm.sigmoid(xp, x),
+    # Below -800, x sigmoid(x) is -0 in float64; max(x, -800) keeps -inf * 0 away.
+    value=lambda xp, x, p: xp.maximum(x, -800.0) * nm.sigmoid(xp, x),
     derivative=_silu_derivative,
     mp=lambda mp, x, p: x / (1 + mp.exp(-x)),
-    equivalents={"keras": "keras.activations.silu", "torch": "torch.nn.functional.silu",
-                 "jax": "jax.nn.silu"},
+    equivalents={
+        "keras": "keras.activations.silu",
+        "torch": "torch.nn.functional.silu",
+        "jax": "jax.nn.silu",
+    },
     details="The minimum, -0.27846..., is at x = -1.27846... (where x = -1 - e^x).",
     examples=""">>> import actfn
 >>> actfn.silu([-1.0, 0.0, 1.0])
@@ -123,12 +133,16 @@ HARD_SILU = Spec(
     properties=Properties((-0.375, math.inf), "[-0.375, inf)", False, "C0", False),
     references=(HARD_SWISH_PAPER,),
     # x * ((x + 3)/6): x + 3 is exact near -3, so no cancellation there.
-    value=lambda xp, x, p: x * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
+    # (max(x, -3) keeps -inf * 0 away; below -3 the product is -3 * 0 = -0.)
+    value=lambda xp, x, p: xp.maximum(x, -3.0) * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
     derivative=_hard_silu_derivative,
     mp=lambda mp, x, p: x * min(max((x + 3) / 6, mp.mpf(0)), mp.mpf(1)),
     kinks=lambda p: (-3.0, 3.0),
-    equivalents={"keras": "keras.activations.hard_silu",
-                 "torch": "torch.nn.functional.hardswish", "jax": "jax.nn.hard_silu"},
+    equivalents={
+        "keras": "keras.activations.hard_silu",
+        "torch": "torch.nn.functional.hardswish",
+        "jax": "jax.nn.hard_silu",
+    },
     examples=""">>> import actfn
 >>> actfn.hard_silu([-4.0, -1.5, 0.0, 1.5, 4.0])
 array([-0.   , -0.375,  0.   ,  1.125,  4.   ])""",
@@ -194,17 +208,26 @@ GELU = Spec(
         r"\quad\text{or}\quad \frac{x}{2}\Big(1 + \tanh\big(\sqrt{2/\pi}\,(x + 0.044715\,x^{3})"
         r"\big)\Big)"
     ),
-    params=(Param("approximate", False, Boolean(),
-                  "If True, use the tanh approximation of Hendrycks & Gimpel."),),
-    properties=Properties((-0.16997120747194272, math.inf), "[-0.17, inf)", False, "C-inf",
-                          False),
+    params=(
+        Param(
+            "approximate",
+            False,
+            Boolean(),
+            "If True, use the tanh approximation of Hendrycks & Gimpel.",
+        ),
+    ),
+    # The minimum -0.169971207479903661693868 is at x = -0.751791524693564457 (mpmath).
+    properties=Properties((-0.16997120747990366, math.inf), "[-0.17, inf)", False, "C-inf", False),
     references=(GELU_PAPER,),
     value=_gelu_value,
     derivative=_gelu_derivative,
     mp=_gelu_mp,
     mp_derivative=_gelu_mp_derivative,
-    equivalents={"keras": "keras.activations.gelu", "torch": "torch.nn.functional.gelu",
-                 "jax": "jax.nn.gelu"},
+    equivalents={
+        "keras": "keras.activations.gelu",
+        "torch": "torch.nn.functional.gelu",
+        "jax": "jax.nn.gelu",
+    },
     differences=(
         "Keras and PyTorch default to the exact form, JAX to the tanh approximation "
         "(approximate=True).  PyTorch's float32 gelu(-6) is -0.0 (1 + erf cancels); the "
@@ -233,7 +256,8 @@ def _mish_n(xp: Any, x: Any) -> Any:
 
 def _mish_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     n = _mish_n(xp, x)
-    return xp.where(x > _MISH_CAP, x, x * (n / (n + 2.0)))
+    # Below -800 the product is -0 in float64; max(x, -800) keeps -inf * 0 away.
+    return xp.where(x > _MISH_CAP, x, xp.maximum(x, -800.0) * (n / (n + 2.0)))
 
 
 def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -242,7 +266,8 @@ def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # 1 - t^2 = 4 (n + 1)/(n + 2)^2 exactly (no cancellation for t near 1).
     d = n + 2.0
     sech2 = 4.0 * (n + 1.0) / (d * d)
-    xc = xp.minimum(x, _MISH_CAP)
+    # x sech^2 sigmoid(x) is 0 in float64 below -800 (sigmoid < e^-800): clip there.
+    xc = xp.clip(x, -800.0, _MISH_CAP)
     return t + xc * sech2 * nm.sigmoid(xp, x)
 
 
@@ -252,8 +277,7 @@ MISH = Spec(
     summary="Mish: x * tanh(softplus(x)).",
     formula=r"f(x) = x \tanh\big(\log(1 + e^{x})\big)",
     params=(),
-    properties=Properties((-0.30884303743033387, math.inf), "[-0.3088, inf)", False, "C-inf",
-                          False),
+    properties=Properties((-0.3088434130172504, math.inf), "[-0.3088, inf)", False, "C-inf", False),
     references=(MISH_PAPER,),
     value=_mish_value,
     derivative=_mish_derivative,
@@ -261,7 +285,7 @@ MISH = Spec(
     equivalents={"keras": "keras.activations.mish", "torch": "torch.nn.functional.mish"},
     examples=""">>> import actfn
 >>> actfn.mish([-1.0, 0.0, 1.0])
-array([-0.30340147,  0.        ,  0.86509839])""",
+array([-0.30340146,  0.        ,  0.86509839])""",
 )
 
 
@@ -281,15 +305,14 @@ def _squareplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     b = p["b"]
-    h = xp.hypot(x, math.sqrt(b) * xp.ones_like(x))
+    if b == 0.0:  # squareplus is relu: the kink rule at 0 gives 0
+        return xp.astype(x > 0.0, x.dtype)
+    h = xp.hypot(x, math.sqrt(b) * xp.ones_like(x))  # h >= sqrt(b) > 0
     neg = x < 0.0
-    hs = xp.where(h > 0.0, h, xp.ones_like(x))
     # (1 + x/h)/2; for x < 0, 1 + x/h = b / (h (h - x)), without cancellation.
-    den = xp.where(neg, hs * (hs - x), xp.ones_like(x))
-    d = xp.where(neg, b / (2.0 * den), 0.5 * (1.0 + x / hs))
-    if b == 0.0:  # relu: the kink rule at 0 gives 0
-        d = xp.where(x == 0.0, xp.zeros_like(x), d)
-    return d
+    den = xp.where(neg, h * (h - x), xp.ones_like(x))
+    ratio = xp.where(x == math.inf, xp.ones_like(x), x / h)  # inf/inf -> the limit 1
+    return xp.where(neg, b / (2.0 * den), 0.5 * (1.0 + ratio))
 
 
 SQUAREPLUS = Spec(
@@ -297,8 +320,9 @@ SQUAREPLUS = Spec(
     family="smooth",
     summary="Squareplus: (x + sqrt(x^2 + b)) / 2, an algebraic softplus.",
     formula=r"f(x) = \frac{x + \sqrt{x^{2} + b}}{2}",
-    params=(Param("b", 4.0, Real(lo=0.0), "Smoothness b >= 0 of the bend at 0; b = 0 "
-                  "gives relu."),),
+    params=(
+        Param("b", 4.0, Real(lo=0.0), "Smoothness b >= 0 of the bend at 0; b = 0 gives relu."),
+    ),
     properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
     references=(SQUAREPLUS_PAPER,),
     value=_squareplus_value,
