@@ -23,6 +23,7 @@ import pytest
 
 import actfn
 from actfn._activation import Axis, Boolean, Real
+
 from conftest import ALL, AXIS, ELEMENTWISE, by_name, params_for
 
 # --------------------------------------------------------------------------- table

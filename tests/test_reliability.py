@@ -30,6 +30,7 @@ import pytest
 
 import actfn
 from actfn._activation import REQUIRED, Axis, Boolean, Real
+
 from conftest import ALL, ELEMENTWISE, by_name, params_for
 
 # A size above the engine's parallel threshold (2**16), so that the thread pool is used.

@@ -170,7 +170,10 @@ def to_result(prep: Prepared, y: Any) -> Any:
     if y.dtype == prep.result_dtype:
         return y
     if xp is np:
-        return y.astype(prep.result_dtype)
+        # A value beyond the narrow dtype's range rounds to inf, as IEEE 754
+        # says: that is the correct result, not a reason to warn.
+        with np.errstate(over="ignore"):
+            return y.astype(prep.result_dtype)
     return xp.astype(y, prep.result_dtype)
 
 

@@ -31,7 +31,10 @@ def _relu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     t, ns, mv = p["threshold"], p["negative_slope"], p["max_value"]
     # Keras 3: x * [x > t] (or max(x, 0) when t = 0), clipped to [0, max_value]
     # when max_value is given, minus negative_slope * max(t - x, 0).
-    pos = xp.maximum(x, 0.0) if t == 0.0 else x * xp.astype(x > t, x.dtype)
+    # x * [x > t] without the product: -inf * 0 would be NaN where the limit is
+    # 0; copysign keeps the sign x * 0 gives (Keras's -0 for negative x).
+    zero = xp.copysign(xp.zeros_like(x), x)
+    pos = xp.maximum(x, 0.0) if t == 0.0 else xp.where(x > t, x, zero)
     if mv is not None:
         pos = xp.clip(pos, 0.0, mv)
     if ns == 0.0:
@@ -139,7 +142,10 @@ array([-7.5, -5. , -2.5,  0. ,  5. ])""",
 
 def _leaky_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # x if x >= 0 else a*x: correct for any slope (max(x, a*x) is not when a > 1).
-    return xp.where(x >= 0.0, x, p["negative_slope"] * x)
+    a = p["negative_slope"]
+    # a = 0: -0 (what 0 * x gives for x < 0) without 0 * -inf = NaN at x = -inf.
+    below = a * x if a != 0.0 else -xp.zeros_like(x)
+    return xp.where(x >= 0.0, x, below)
 
 
 def _leaky_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:

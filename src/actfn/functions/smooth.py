@@ -299,8 +299,15 @@ def _squareplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # x >= 0: (x + h)/2, a sum of non-negative terms.  x < 0: x + h cancels, so
     # use (x + h)/2 = b / (2 (h - x)), again a sum of positive terms.
     neg = x < 0.0
-    den = xp.where(neg, h - x, xp.ones_like(x))
-    return xp.where(neg, b / (2.0 * den), 0.5 * (x + h))
+    den = 2.0 * xp.where(neg, h - x, xp.ones_like(x))
+    pos = 0.5 * (x + h)
+    # Near the largest finite numbers x + h and 2 (h - x) overflow; there, halve
+    # the terms first: b / (2 (h - x)) = (b / (h/2 - x/2)) / 4.  (Halving first
+    # everywhere would round subnormal x twice.)
+    den_big = xp.isinf(den)
+    neg_val = xp.where(den_big, 0.25 * (b / (0.5 * h - 0.5 * x)), b / xp.where(den_big, 1.0, den))
+    pos = xp.where(xp.isinf(pos) & xp.isfinite(x), 0.5 * x + 0.5 * h, pos)
+    return xp.where(neg, neg_val, pos)
 
 
 def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
