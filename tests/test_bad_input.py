@@ -78,6 +78,8 @@ def _input_rows() -> list[Case]:
         ),
         ("python-datetime", lambda: datetime.datetime(2024, 1, 1), "an array of"),
         ("masked-array", lambda: np.ma.array([1.0, 2.0], mask=[0, 1]), "unmasked array"),
+        ("int-beyond-float64", lambda: 10**400, "within the float64 range"),
+        ("list-int-beyond-float64", lambda: [[1, 2], [3, -(10**400)]], "within the float64 range"),
     ]
     rows = []
     for f in ALL:
@@ -87,7 +89,7 @@ def _input_rows() -> list[Case]:
                 Case(
                     f"{f.name}-x-{tag}",
                     lambda f=f, make=make, kw=kw: f(make(), **kw),
-                    TypeError,
+                    ValueError if "float64 range" in allowed else TypeError,
                     f.name,
                     "x",
                     allowed,
@@ -741,6 +743,7 @@ def test_table_size() -> None:
         pytest.param(lambda: np.array([[True, False, True, True]]), id="bool"),
         pytest.param(lambda: [[-2, -1, 0, 1]], id="int-list"),
         pytest.param(lambda: [[True, False, False, True]], id="bool-list"),
+        pytest.param(lambda: [[2**70, -(2**64), 3, 0]], id="int-list-beyond-int64"),
     ],
 )
 def test_integer_and_bool_inputs_promote_to_float64(

@@ -51,7 +51,23 @@ def _numpy_from_python(fname: str, arg: str, x: object) -> np.ndarray[Any, Any]:
             f"{fname}: {arg} must be a rectangular array of real numbers; "
             f"got a ragged {_type_name(x)} ({exc})"
         ) from None
+    if arr.dtype == object and _all_python_reals(x):
+        # Integers beyond int64 (2**70) give an object array; they are real
+        # numbers, read as float64 like every other integer input.
+        try:
+            arr = np.asarray(x, dtype=np.float64)
+        except OverflowError:
+            raise ValueError(
+                f"{fname}: {arg} holds an integer too large for float64 (|x| >= 2**1024); "
+                "allowed: real numbers within the float64 range"
+            ) from None
     return arr
+
+
+def _all_python_reals(x: object) -> bool:
+    if isinstance(x, list | tuple):
+        return all(_all_python_reals(v) for v in x)
+    return isinstance(x, int | float | np.integer | np.floating)
 
 
 def _namespace(fname: str, arg: str, x: object) -> tuple[Any, Any]:
