@@ -21,6 +21,8 @@ AXIS = [f for f in ALL if not f.elementwise]
 # Parameters to call each activation with where it has required ones.
 REQUIRED_PARAMS: dict[str, dict[str, Any]] = {
     "threshold": {"threshold": 0.5, "default_value": -1.0},
+    "prelu": {"alpha": 0.25},
+    "gumbel_softmax": {"rng": 0},
 }
 
 
@@ -58,3 +60,15 @@ def xp(request: pytest.FixtureRequest) -> Any:
 
         return xd
     raise AssertionError(name)
+
+
+def linspace_in_domain(f: actfn.Activation, lo: float, hi: float, n: int) -> Any:
+    """np.linspace(lo, hi, n) cut to the inputs where f is defined (log1mexp: x >= 0)."""
+    dlo, dhi = f.spec.domain
+    return np.linspace(max(lo, dlo), min(hi, dhi), n)
+
+
+def in_domain(f: actfn.Activation, x: Any) -> Any:
+    """The entries of x where f is defined."""
+    dlo, dhi = f.spec.domain
+    return x[(x >= dlo) & (x <= dhi)]

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 import actfn
+from actfn._docs import markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -26,6 +27,9 @@ def test_readme_example_runs() -> None:
 
 
 def test_readme_table_lists_every_activation() -> None:
+    # the table is generated from the registry; regenerate with
+    # python -c "from actfn._docs import markdown_table; print(markdown_table())"
+    assert markdown_table() in README
     listed = set(re.findall(r"^\| `(\w+)\(", README, flags=re.M))
     assert listed == set(actfn.names())
 

@@ -47,6 +47,19 @@ softmax = ACTIVATIONS["softmax"]
 log_softmax = ACTIVATIONS["log_softmax"]
 sparsemax = ACTIVATIONS["sparsemax"]
 glu = ACTIVATIONS["glu"]
+softmin = ACTIVATIONS["softmin"]
+prelu = ACTIVATIONS["prelu"]
+rrelu = ACTIVATIONS["rrelu"]
+gumbel_softmax = ACTIVATIONS["gumbel_softmax"]
+logsumexp = ACTIVATIONS["logsumexp"]
+log1mexp = ACTIVATIONS["log1mexp"]
+swiglu = ACTIVATIONS["swiglu"]
+geglu = ACTIVATIONS["geglu"]
+reglu = ACTIVATIONS["reglu"]
+relu_squared = ACTIVATIONS["relu_squared"]
+star_relu = ACTIVATIONS["star_relu"]
+snake = ACTIVATIONS["snake"]
+entmax15 = ACTIVATIONS["entmax15"]
 swish = silu
 hard_swish = hard_silu
 
@@ -57,11 +70,14 @@ __all__ = [
     "celu",
     "deserialize",
     "elu",
+    "entmax15",
     "exponential",
+    "geglu",
     "gelu",
     "get",
     "get_num_threads",
     "glu",
+    "gumbel_softmax",
     "hard_shrink",
     "hard_sigmoid",
     "hard_silu",
@@ -69,25 +85,35 @@ __all__ = [
     "hard_tanh",
     "leaky_relu",
     "linear",
+    "log1mexp",
     "log_sigmoid",
     "log_softmax",
+    "logsumexp",
     "mish",
     "names",
+    "prelu",
+    "reglu",
     "relu",
     "relu6",
+    "relu_squared",
+    "rrelu",
     "selu",
     "serialize",
     "set_num_threads",
     "sigmoid",
     "silu",
+    "snake",
     "soft_shrink",
     "softmax",
+    "softmin",
     "softplus",
     "softsign",
     "sparse_plus",
     "sparse_sigmoid",
     "sparsemax",
     "squareplus",
+    "star_relu",
+    "swiglu",
     "swish",
     "tanh",
     "tanh_shrink",

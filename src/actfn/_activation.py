@@ -25,12 +25,14 @@ from . import _engine, _xp
 __all__ = [
     "REQUIRED",
     "Activation",
+    "ArrayParam",
     "Axis",
     "Boolean",
     "Param",
     "Properties",
     "Real",
     "Reference",
+    "Seed",
     "Spec",
     "min_norm",
 ]
@@ -166,7 +168,135 @@ class Axis:
         return int(value)
 
 
-Domain = Real | Boolean | Axis
+@dataclass(frozen=True, slots=True)
+class ArrayParam:
+    """A real number or an array broadcast against x (one slope per channel, a mask).
+
+    ``boolean`` asks for a boolean array (a mask) instead of real numbers;
+    ``positive`` requires every element > 0; ``optional`` admits ``None``.
+    Python numbers are kept as floats; lists and NumPy arrays become read-only
+    float64 (or bool) NumPy arrays whose values are checked here; arrays of
+    other libraries are kept as they are (their dtype is checked, their values
+    are not, so that tracing under jax.jit keeps working).  The shape is
+    checked against x by :meth:`broadcast` when the function runs.
+    """
+
+    positive: bool = False
+    boolean: bool = False
+    optional: bool = False
+
+    def describe(self) -> str:
+        if self.boolean:
+            text = "a boolean array broadcastable to x's shape"
+        else:
+            what = "positive real" if self.positive else "finite real"
+            text = f"a {what} number or an array of them broadcastable to x's shape"
+        return "None or " + text if self.optional else text
+
+    def check(self, fname: str, pname: str, value: object) -> Any:
+        if value is None and self.optional:
+            return None
+        import array_api_compat
+
+        if isinstance(value, numbers.Number | np.generic | list | tuple | np.ndarray):
+            arr = np.asarray(value)
+        elif array_api_compat.is_array_api_obj(value):
+            return self._check_foreign(fname, pname, value)
+        else:
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
+        kind = arr.dtype.kind
+        if self.boolean:
+            if kind != "b":
+                raise TypeError(
+                    f"{fname}: {pname} must be {self.describe()}; got dtype {arr.dtype}"
+                )
+            arr = arr.copy()
+            arr.setflags(write=False)
+            return arr
+        if kind not in "iuf":
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+        bad = ~np.isfinite(arr)
+        if self.positive:
+            bad |= arr <= 0.0
+        if bad.any():
+            v = float(arr[bad].flat[0])
+            raise ValueError(f"{fname}: {pname} holds {v!r}, outside its domain: {self.describe()}")
+        if arr.ndim == 0:
+            return float(arr)
+        arr.setflags(write=False)
+        return arr
+
+    def _check_foreign(self, fname: str, pname: str, value: Any) -> Any:
+        import array_api_compat
+
+        xp = array_api_compat.array_namespace(value)
+        want = "bool" if self.boolean else ("integral", "real floating")
+        if not xp.isdtype(value.dtype, want):
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got dtype {value.dtype}")
+        return value
+
+    def broadcast(self, fname: str, pname: str, xp: Any, x: Any, value: Any) -> Any:
+        """``value`` as an array of ``xp`` on x's device and dtype (bool for a mask),
+        checked to broadcast to x's shape; a float stays a float."""
+        if value is None or isinstance(value, float):
+            return value
+        shape = tuple(value.shape)
+        xshape = tuple(x.shape)
+        if not _broadcasts_to(shape, xshape):
+            raise ValueError(
+                f"{fname}: {pname} has shape {shape}, which does not broadcast to x's "
+                f"shape {xshape}"
+            )
+        import array_api_compat
+
+        dtype = xp.bool if self.boolean else x.dtype
+        device = array_api_compat.device(x)
+        if isinstance(value, np.ndarray) or not array_api_compat.is_array_api_obj(value):
+            value = np.asarray(value)
+        elif array_api_compat.array_namespace(value) is not xp:
+            value = np.asarray(value)  # an array of another library: through NumPy
+        else:
+            return value if value.dtype == dtype else xp.astype(value, dtype)
+        if xp is np:
+            return value.astype(dtype, copy=False)
+        # a writable copy: checked NumPy parameters are read-only, which torch warns about
+        return xp.asarray(np.array(value), dtype=dtype, device=device)
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """Randomness: None (fresh entropy), a non-negative int seed or a NumPy Generator."""
+
+    def describe(self) -> str:
+        return "None, a non-negative int seed or a numpy.random.Generator"
+
+    def check(self, fname: str, pname: str, value: object) -> Any:
+        if value is None or isinstance(value, np.random.Generator):
+            return value
+        if isinstance(value, bool | np.bool_):
+            raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
+        if isinstance(value, numbers.Integral):
+            if int(value) < 0:
+                raise ValueError(f"{fname}: {pname}={int(value)} must be non-negative")
+            return int(value)
+        raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
+
+    @staticmethod
+    def generator(value: Any) -> np.random.Generator:
+        """The Generator for a checked value (an int seed gives the same draws each call)."""
+        if isinstance(value, np.random.Generator):
+            return value
+        return np.random.default_rng(value)
+
+
+Domain = Real | Boolean | Axis | ArrayParam | Seed
 
 
 def normalize_axes(
@@ -266,7 +396,7 @@ class Reference:
     url: str
 
 
-Kind = Literal["elementwise", "normalizing", "gated"]
+Kind = Literal["elementwise", "normalizing", "gated", "reduction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +439,13 @@ class Spec:
     #: meet the same accuracy bounds.
     numpy_value: Callable[[Any, dict[str, Any]], Any] | None = None
     numpy_derivative: Callable[[Any, dict[str, Any]], Any] | None = None
+    #: For elementwise functions: False where these parameters need the whole array
+    #: at once (random draws), so the blocked engine is not used.  Parameters given
+    #: as arrays (an :class:`ArrayParam` holding an array) always bypass the engine.
+    blockwise: Callable[[Mapping[str, Any]], bool] = lambda p: True
+    #: The closed interval of inputs where an elementwise function is defined; outside
+    #: it the value is NaN (log1mexp: [0, inf)).  Tests sample inside it.
+    domain: tuple[float, float] = (-math.inf, math.inf)
 
     def __post_init__(self) -> None:
         # NaN in gives NaN out, for every elementwise value and derivative: the
@@ -407,10 +544,22 @@ class Activation:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Activation):
             return NotImplemented
-        return self.spec is other.spec and self._bound == other._bound
+        return self.spec is other.spec and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.spec.name, tuple(sorted(self._bound.items(), key=lambda kv: kv[0]))))
+        return hash((self.spec.name, self._key()))
+
+    def _key(self) -> tuple[tuple[str, Any], ...]:
+        # Array parameters (ArrayParam) compare by value: NumPy arrays by shape,
+        # dtype and bytes, other libraries' arrays by identity.
+        def frozen(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                return ("ndarray", v.shape, v.dtype.str, v.tobytes())
+            if isinstance(v, np.random.Generator) or hasattr(v, "shape"):
+                return ("object", id(v))
+            return v
+
+        return tuple(sorted((k, frozen(v)) for k, v in self._bound.items()))
 
     def __reduce__(self) -> tuple[Any, ...]:
         from ._registry import _rebuild
@@ -533,7 +682,7 @@ class Activation:
         shape = self._out_shape(tuple(prep.x.shape), p)
         if out is not None:
             out = _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
-        if prep.is_numpy and spec.kind == "elementwise":
+        if prep.is_numpy and spec.kind == "elementwise" and _blockwise(spec, p):
             kernel = spec.numpy_derivative if derivative else spec.numpy_value
             if kernel is not None:
                 k = kernel
@@ -612,6 +761,14 @@ class Activation:
         if self.spec.check is not None and not partial:
             self.spec.check(self.name, out)
         return out
+
+
+def _blockwise(spec: Spec, p: Mapping[str, Any]) -> bool:
+    """Whether the engine may evaluate block by block: no array parameters, no draws."""
+    for prm in spec.params:
+        if isinstance(prm.domain, ArrayParam) and not isinstance(p[prm.name], float | None):
+            return False
+    return spec.blockwise(p)
 
 
 def _quiet(prep: _xp.Prepared) -> Any:

@@ -55,6 +55,8 @@ def docstring(f: Activation) -> str:
     ]
     out += ["Returns", "-------", "array"]
     shape = "x's shape with the axis halved" if spec.kind == "gated" else "the shape of x"
+    if spec.kind == "reduction":
+        shape = "x's shape without the reduced axes (kept as size 1 with keepdims=True)"
     out += [
         "    " + line
         for line in textwrap.wrap(
@@ -96,3 +98,24 @@ def docstring(f: Activation) -> str:
 def _piecewise(f: Activation) -> bool:
     """Whether f may have kinks: not C-inf for every parameter value."""
     return f.properties.smoothness != "C-inf" or f.name == "squareplus"
+
+
+def markdown_table() -> str:
+    """The README's table of activations, generated from the registry."""
+    from ._registry import ACTIVATIONS
+
+    rows = [
+        "| activation | aliases | family | range | monotonic | smoothness "
+        "| Keras / PyTorch / JAX |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in ACTIVATIONS.values():
+        sig = signature_text(f).replace(", *, out=None", "")
+        eq = f.spec.equivalents
+        libs = " / ".join(f"`{eq[k].rsplit('.', 1)[-1]}`" if k in eq else "-" for k, _ in _LIBS)
+        p = f.properties
+        rows.append(
+            f"| `{sig}` | {', '.join(f.aliases)} | {f.spec.family} | {p.range_text} | "
+            f"{'yes' if p.monotonic else 'no'} | {p.smoothness} | {libs} |"
+        )
+    return "\n".join(rows)

@@ -7,11 +7,33 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._activation import Activation, Spec
-from .functions import exponential, normalizing, rectifiers, shrinkage, sigmoidal, smooth
+from .functions import (
+    exponential,
+    gated,
+    logexp,
+    modern,
+    normalizing,
+    pytorch,
+    rectifiers,
+    shrinkage,
+    sigmoidal,
+    smooth,
+)
 
 __all__ = ["ACTIVATIONS", "deserialize", "get", "names", "serialize"]
 
-_MODULES = (rectifiers, exponential, sigmoidal, smooth, shrinkage, normalizing)
+_MODULES = (
+    rectifiers,
+    exponential,
+    sigmoidal,
+    smooth,
+    shrinkage,
+    normalizing,
+    pytorch,
+    logexp,
+    gated,
+    modern,
+)
 
 
 def _build() -> tuple[dict[str, Activation], dict[str, str]]:

@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import _numerics as nm
-from .._activation import Axis, Param, Properties, Reference, Spec, normalize_axes
+from .._activation import (
+    ArrayParam,
+    Axis,
+    Param,
+    Properties,
+    Reference,
+    Spec,
+    normalize_axes,
+)
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -29,6 +37,15 @@ _AXES = Param(
     "axis", -1, Axis(multiple=True), "Axis or axes along which to normalize; None for all axes."
 )
 _AXIS = Param("axis", -1, Axis(), "Axis along which the function acts.")
+_MASK = ArrayParam(boolean=True, optional=True)
+_WHERE = Param(
+    "where", None, _MASK, "Mask broadcast against x: only entries where it is True take part."
+)
+
+MASK_RULE = (
+    "With where=mask, the masked-out entries take no part: each row is normalized over "
+    "its unmasked entries alone, NaN and infinities at masked entries included."
+)
 
 INF_RULE = (
     "Rows with infinite entries give the mathematical limits: -inf entries give "
@@ -49,15 +66,37 @@ def _shifted(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
     return xp.where(inf, shared, z)
 
 
-def _softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    axes = normalize_axes("softmax", "axis", p["axis"], x.ndim)
+def _masked_shifted(xp: Any, x: Any, axes: tuple[int, ...], mask: Any) -> tuple[Any, Any]:
+    """x - max(x) over the unmasked entries (-inf at masked ones), and the row sums of exp.
+
+    The infinite-maximum rule applies to the unmasked entries; a fully masked row
+    has every shifted entry -inf and sum 0.
+    """
+    neg = xp.full_like(x, -math.inf)
+    xm = xp.where(mask, x, neg)
+    m = xp.max(xm, axis=axes, keepdims=True)
+    inf = xp.isinf(m)
+    z = xm - xp.where(inf, xp.zeros_like(m), m)
+    shared = xp.where(mask & (xm == m), xp.zeros_like(x), neg)
+    z = xp.where(inf, shared, z)
+    return z, xp.sum(xp.exp(z), axis=axes, keepdims=True)
+
+
+def _softmax_value(xp: Any, x: Any, p: dict[str, Any], fname: str = "softmax") -> Any:
+    axes = normalize_axes(fname, "axis", p["axis"], x.ndim)
+    mask = _MASK.broadcast(fname, "where", xp, x, p.get("where"))
+    if mask is not None:
+        z, s = _masked_shifted(xp, x, axes, mask)
+        # A fully masked row has s = 0 and every exp(z) = 0: divide by 1, giving 0.
+        return xp.exp(z) / xp.where(s > 0.0, s, xp.ones_like(s))
     e = xp.exp(_shifted(xp, x, axes))
     return e / xp.sum(e, axis=axes, keepdims=True)
 
 
-def _softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
-    axes = normalize_axes("softmax", "axis", p["axis"], x.ndim)
-    y = _softmax_value(xp, x, p)
+def _softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any], fname: str = "softmax") -> Any:
+    axes = normalize_axes(fname, "axis", p["axis"], x.ndim)
+    y = _softmax_value(xp, x, p, fname)
+    # Masked entries have y = 0, so they get 0 and take no part in the sum.
     return y * (g - xp.sum(g * y, axis=axes, keepdims=True))
 
 
@@ -74,7 +113,7 @@ SOFTMAX = Spec(
     kind="normalizing",
     summary="Normalized exponential: exp(x) / sum(exp(x)) along an axis.",
     formula=r"f(x)_i = \frac{e^{x_i}}{\sum_{j} e^{x_j}}",
-    params=(_AXES,),
+    params=(_AXES, _WHERE),
     properties=Properties((0.0, 1.0), "[0, 1], sums to 1", True, "C-inf", False),
     references=(BRIDLE,),
     value=_softmax_value,
@@ -88,11 +127,15 @@ SOFTMAX = Spec(
     details=(
         "Computed as exp(x - max x) / sum(exp(x - max x)), which never overflows.  "
         + INF_RULE
-        + "  A temperature t is softmax(x / t)."
+        + "  A temperature t is softmax(x / t).  "
+        + MASK_RULE
+        + "  Masked entries give 0; a fully masked row gives all zeros (not NaN), and "
+        "its vjp is 0."
     ),
     differences=(
         "Keras and PyTorch return NaN for a row of all -inf; actfn returns the uniform "
-        "distribution (see above)."
+        "distribution (see above).  where= is JAX's (jax.nn.softmax(x, where=mask)); "
+        "Keras's Softmax layer takes a mask too, with the same zeros."
     ),
     examples=""">>> import actfn
 >>> actfn.softmax([1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0]).round(3)
@@ -101,7 +144,11 @@ array([0.024, 0.064, 0.175, 0.475, 0.024, 0.064, 0.175])
 array([0.125, 0.138, 0.153, 0.169, 0.125, 0.138, 0.153])
 >>> actfn.softmax([[0.0, 0.0], [0.0, 0.0]], axis=None)
 array([[0.25, 0.25],
-       [0.25, 0.25]])""",
+       [0.25, 0.25]])
+>>> actfn.softmax([[1.0, 1.0, 5.0], [1.0, 2.0, 3.0]], where=[[True, True, False],
+...                                                          [False, False, False]])
+array([[0.5, 0.5, 0. ],
+       [0. , 0. , 0. ]])""",
 )
 
 
@@ -110,6 +157,13 @@ array([[0.25, 0.25],
 
 def _log_softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     axes = normalize_axes("log_softmax", "axis", p["axis"], x.ndim)
+    mask = _MASK.broadcast("log_softmax", "where", xp, x, p.get("where"))
+    if mask is not None:
+        zm, s = _masked_shifted(xp, x, axes, mask)
+        # Same sum of magnitudes as below; a fully masked row (s = 0) takes log 1
+        # instead of log 0 and its entries stay -inf.
+        r = zm - xp.log(xp.where(s > 0.0, s, xp.ones_like(s)))
+        return xp.where(mask, r, xp.full_like(r, -math.inf))
     z = _shifted(xp, x, axes)
     # z <= 0 and log(sum) >= 0: the difference adds magnitudes, no cancellation.
     return z - xp.log(xp.sum(xp.exp(z), axis=axes, keepdims=True))
@@ -118,6 +172,12 @@ def _log_softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
     axes = normalize_axes("log_softmax", "axis", p["axis"], x.ndim)
     y = xp.exp(_log_softmax_value(xp, x, p))
+    mask = _MASK.broadcast("log_softmax", "where", xp, x, p.get("where"))
+    if mask is not None:
+        # Masked outputs are the constant -inf: their cotangents are ignored and
+        # their inputs get 0.
+        gm = xp.where(mask, g, xp.zeros_like(g))
+        return gm - y * xp.sum(gm, axis=axes, keepdims=True)
     return g - y * xp.sum(g, axis=axes, keepdims=True)
 
 
@@ -127,7 +187,7 @@ LOG_SOFTMAX = Spec(
     kind="normalizing",
     summary="Logarithm of the softmax: x - logsumexp(x) along an axis.",
     formula=r"f(x)_i = x_i - \log \sum_{j} e^{x_j}",
-    params=(_AXES,),
+    params=(_AXES, _WHERE),
     properties=Properties((-math.inf, 0.0), "(-inf, 0]", True, "C-inf", False),
     references=(BRIDLE,),
     value=_log_softmax_value,
@@ -138,11 +198,18 @@ LOG_SOFTMAX = Spec(
         "torch": "torch.nn.functional.log_softmax",
         "jax": "jax.nn.log_softmax",
     },
-    details="Computed as (x - max x) - log(sum(exp(x - max x))).  " + INF_RULE,
-    differences="A row of all -inf gives -log(n) (Keras and PyTorch give NaN).",
+    details="Computed as (x - max x) - log(sum(exp(x - max x))).  "
+    + INF_RULE
+    + "  "
+    + MASK_RULE
+    + "  Masked entries give -inf (a fully masked row all -inf) and a vjp of 0.",
+    differences="A row of all -inf gives -log(n) (Keras and PyTorch give NaN).  where= is "
+    "JAX's (jax.nn.log_softmax(x, where=mask)).",
     examples=""">>> import actfn
 >>> actfn.log_softmax([1000.0, 0.0])
-array([    0., -1000.])""",
+array([    0., -1000.])
+>>> actfn.log_softmax([0.0, 0.0, 7.0], where=[True, True, False])
+array([-0.69314718, -0.69314718,        -inf])""",
 )
 
 

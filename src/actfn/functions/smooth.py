@@ -45,29 +45,150 @@ SPARSE_PAPER = Reference(
 
 # -------------------------------------------------------------------------- softplus
 
+_SPLIT = 134217729.0  # 2^27 + 1: Veltkamp's splitting constant for float64
+
+
+def _split(xp: Any, a: Any) -> tuple[Any, Any]:
+    """a = hi + lo exactly, each with at most 26 significant bits (|a| < 2^996)."""
+    c = _SPLIT * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _scaled_product(xp: Any, x: Any, beta: float) -> tuple[Any, Any]:
+    """t, e with t + e = beta * x exactly (t = beta * x rounded), for |beta x| <= 750.
+
+    beta is written m 2^k with m in [0.5, 1) (exact); x 2^k is then at most 1500
+    in magnitude, so Dekker's product of m and x 2^k neither overflows nor
+    underflows except for x 2^k below the normal range, where t is so small that
+    an error e of its size does not matter in exp(-|t|).
+    """
+    mant, k = math.frexp(beta)
+    xs = x * 2.0**k if abs(k) < 1000 else (x * 2.0 ** (k // 2)) * 2.0 ** (k - k // 2)
+    t = mant * xs
+    mh = _SPLIT * mant
+    m_hi = mh - (mh - mant)
+    m_lo = mant - m_hi
+    x_hi, x_lo = _split(xp, xs)
+    e = ((m_hi * x_hi - t) + m_hi * x_lo + m_lo * x_hi) + m_lo * x_lo
+    return t, e
+
+
+def _softplus_parts(xp: Any, x: Any, beta: float) -> tuple[Any, Any]:
+    """(exp(-|beta x|), beta x clipped): the small exponential, accurate for any beta.
+
+    beta x is rounded once; in exp that rounding is amplified by |beta x| (700
+    ULP at beta x = -700).  The rounding error e of t = fl(beta x) is recovered
+    exactly (Dekker) and exp(-|beta x|) = exp(-|t|) (1 - sign(t) e) to first
+    order (|e| <= 2^-53 |t|, the neglected term is below e^2).  x is first
+    clipped to |beta x| <= 750 (and |x| <= 1e308), beyond which exp(-|beta x|)
+    is 0 in float64 and the clip changes nothing.
+    """
+    lim = min(750.0 / beta, 1e308)  # also keeps +-inf out of the splitting
+    xc = xp.clip(x, -lim, lim)
+    t, e = _scaled_product(xp, xc, beta)
+    ex = xp.exp(-xp.abs(t))
+    return ex - ex * xp.where(t >= 0.0, e, -e), t
+
+
+def _softplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    beta, thr = p["beta"], p["threshold"]
+    if beta == 1.0:
+        r = nm.softplus(xp, x)
+    else:
+        # softplus(beta x)/beta = max(x, 0) + log1p(exp(-|beta x|))/beta: two terms of
+        # one sign (no cancellation); max(x, 0) is taken from x itself, so beta x may
+        # overflow (it is clipped in _softplus_parts) without harm.
+        ex, _ = _softplus_parts(xp, x, beta)
+        r = xp.maximum(x, 0.0) + xp.log1p(ex) / beta
+    if thr is None:
+        return r
+    return xp.where(_above(xp, x, beta, thr), x, r)
+
+
+def _above(xp: Any, x: Any, beta: float, thr: float) -> Any:
+    # PyTorch's switch beta * x > threshold, with x clipped so that beta * x cannot
+    # overflow; the clip keeps the sign of beta x - threshold.
+    lim = (abs(thr) + 1.0) / beta
+    xc = xp.clip(x, -lim, lim) if math.isfinite(lim) else x
+    return beta * xc > thr
+
+
+def _softplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    beta, thr = p["beta"], p["threshold"]
+    if beta == 1.0:
+        d = nm.sigmoid(xp, x)
+    else:
+        # sigmoid(beta x) from the same accurate e = exp(-|beta x|): 1/(1 + e) for
+        # x >= 0, e/(1 + e) below (as in _numerics.sigmoid).
+        ex, t = _softplus_parts(xp, x, beta)
+        r = 1.0 / (1.0 + ex)
+        d = xp.where(t >= 0.0, r, ex * r)
+    if thr is None:
+        return d
+    return xp.where(_above(xp, x, beta, thr), xp.ones_like(d), d)
+
+
+def _softplus_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    beta, thr = mp.mpf(p["beta"]), p["threshold"]
+    if thr is not None and beta * x > thr:
+        return x
+    return mp.log1p(mp.exp(beta * x)) / beta
+
+
+def _softplus_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    beta, thr = mp.mpf(p["beta"]), p["threshold"]
+    if thr is not None and beta * x > thr:
+        return mp.mpf(1)
+    return 1 / (1 + mp.exp(-beta * x))
+
+
 SOFTPLUS = Spec(
     name="softplus",
     family="smooth",
-    summary="Smooth rectifier log(1 + exp(x)).",
-    formula=r"f(x) = \log(1 + e^{x})",
-    params=(),
+    summary="Smooth rectifier log(1 + exp(x)), with PyTorch's beta and threshold.",
+    formula=r"f(x) = \frac{1}{\beta}\log\big(1 + e^{\beta x}\big)",
+    params=(
+        Param(
+            "beta",
+            1.0,
+            Real(lo=0.0, lo_open=True),
+            "Sharpness β > 0 (PyTorch's beta); β = 1 is Keras's softplus.",
+        ),
+        Param(
+            "threshold",
+            None,
+            Real(optional=True),
+            "None: exact everywhere; a number t: x where β x > t (PyTorch: 20).",
+        ),
+    ),
     properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
     references=(SOFTPLUS_PAPER,),
-    value=lambda xp, x, p: nm.softplus(xp, x),
-    derivative=lambda xp, x, p: nm.sigmoid(xp, x),
-    mp=lambda mp, x, p: mp.log1p(mp.exp(x)),
-    mp_derivative=lambda mp, x, p: 1 / (1 + mp.exp(-x)),
+    value=_softplus_value,
+    derivative=_softplus_derivative,
+    mp=_softplus_mp,
+    mp_derivative=_softplus_mp_derivative,
+    kinks=lambda p: (),
     equivalents={
         "keras": "keras.activations.softplus",
         "torch": "torch.nn.functional.softplus",
         "jax": "jax.nn.softplus",
     },
-    details="Its derivative is the sigmoid.",
+    details="Its derivative is the sigmoid of β x.  Computed as max(x, 0) + "
+    "log1p(exp(-|β x|))/β, with the rounding of β x corrected in the exponential, so "
+    "it is accurate for any β, including β x beyond the overflow point.  With a "
+    "threshold t the function jumps from softplus to x at β x = t (a jump of about "
+    "e^-t/β); the derivative there is 1 above the switch.",
     differences="PyTorch's softplus switches to x above threshold=20, an error of up to "
-    "2e-9 relative; actfn is exact at every x.",
+    "2e-9 relative; actfn is exact at every x unless threshold is given "
+    "(threshold=20.0 reproduces PyTorch).",
     examples=""">>> import actfn
 >>> actfn.softplus([-1000.0, 0.0, 1000.0])
-array([0.00000000e+00, 6.93147181e-01, 1.00000000e+03])""",
+array([0.00000000e+00, 6.93147181e-01, 1.00000000e+03])
+>>> actfn.softplus([-1.0, 0.0, 1.0], beta=2.0)
+array([0.06346401, 0.34657359, 1.06346401])
+>>> actfn.softplus([10.0, 30.0], threshold=20.0)
+array([10.0000454, 30.       ])""",
 )
 
 

@@ -1,0 +1,194 @@
+"""Log-domain functions from JAX: logsumexp (a reduction) and log1mexp."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .._activation import (
+    ArrayParam,
+    Axis,
+    Boolean,
+    Param,
+    Properties,
+    Reference,
+    Spec,
+    normalize_axes,
+)
+from .normalizing import SOFTMAX
+
+MAECHLER = Reference(
+    "Mächler (2012), Accurately Computing log(1 - exp(-|a|)), Assessed by the Rmpfr package",
+    "https://cran.r-project.org/web/packages/Rmpfr/vignettes/log1mexp-note.pdf",
+)
+JAX_DOCS = Reference(
+    "JAX API: jax.nn.logsumexp", "https://docs.jax.dev/en/latest/_autosummary/jax.nn.logsumexp.html"
+)
+
+_MASK = ArrayParam(boolean=True, optional=True)
+
+
+# ------------------------------------------------------------------------ logsumexp
+
+
+def _lse_shape(shape: tuple[int, ...], p: Mapping[str, Any]) -> tuple[int, ...]:
+    axes = normalize_axes("logsumexp", "axis", p["axis"], len(shape))
+    if p["keepdims"]:
+        return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _lse_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    axes = normalize_axes("logsumexp", "axis", p["axis"], x.ndim)
+    mask = _MASK.broadcast("logsumexp", "where", xp, x, p["where"])
+    neg = xp.full_like(x, -math.inf)
+    xm = x if mask is None else xp.where(mask, x, neg)
+    m = xp.max(xm, axis=axes, keepdims=True)
+    finite = xp.isfinite(m)
+    z = xp.where(finite, xm - xp.where(finite, m, xp.zeros_like(m)), neg)
+    # log(sum e^z) with max z = 0 as log1p(t), t = (count of maxima - 1) + the sum
+    # over the other entries: the small terms are summed among themselves, not
+    # added to 1 first, so log1p keeps them when the maximum dominates.  m and
+    # log1p(t) >= 0 are added last: the one rounding there is the inherent
+    # conditioning of logsumexp at x (relative error u (|m| + log1p t)/|result|).
+    at_max = z == 0.0
+    count = xp.sum(xp.astype(at_max, x.dtype), axis=axes, keepdims=True)
+    others = xp.sum(xp.where(at_max, xp.zeros_like(z), xp.exp(z)), axis=axes, keepdims=True)
+    t = xp.where(count >= 1.0, (count - 1.0) + others, xp.zeros_like(others))
+    # Infinite or NaN maximum (a +inf entry, a row of all -inf, a fully masked row
+    # or a NaN): the maximum itself is the result.
+    r = xp.where(finite, m + xp.log1p(t), m)
+    if not p["keepdims"]:
+        r = xp.squeeze(r, axis=axes) if axes else r
+    return r
+
+
+def _lse_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    axes = normalize_axes("logsumexp", "axis", p["axis"], x.ndim)
+    if not p["keepdims"] and axes:
+        g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
+    # d logsumexp / dx = softmax(x) over the same axes (0 at masked entries; a
+    # fully masked row gives 0).
+    y = SOFTMAX.value(xp, x, {"axis": axes, "where": p["where"]})
+    return g * y
+
+
+def _lse_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    return [mp.log(mp.fsum(mp.exp(v) for v in row))]
+
+
+LOGSUMEXP = Spec(
+    name="logsumexp",
+    family="log-domain",
+    kind="reduction",
+    summary="log(sum(exp(x))) over axes, without overflow: a smooth maximum.",
+    formula=r"f(x) = \log \sum_{i} e^{x_i}",
+    params=(
+        Param("axis", None, Axis(multiple=True), "Axis or axes to reduce; None for all axes."),
+        Param("keepdims", False, Boolean(), "If True, the reduced axes are kept with size 1."),
+        Param(
+            "where",
+            None,
+            _MASK,
+            "Mask broadcast against x: only entries where it is True take part.",
+        ),
+    ),
+    properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C-inf", False),
+    references=(JAX_DOCS,),
+    value=_lse_value,
+    vjp=_lse_vjp,
+    mp=_lse_mp,
+    out_shape=_lse_shape,
+    equivalents={"torch": "torch.logsumexp", "jax": "jax.nn.logsumexp"},
+    details="Computed as m + log1p(t) with m the maximum and t the sum of exp(x - m) over "
+    "all but one maximal entry, so a dominant entry does not swamp the small ones.  "
+    "A +inf entry gives +inf, a row of all -inf (or fully masked) gives -inf, NaN gives "
+    "NaN.  The vjp is the cotangent times softmax(x) over the reduced axes.  A "
+    "temperature t is t * logsumexp(x / t).",
+    differences="JAX's logsumexp also takes weights b and return_sign; actfn does not.  "
+    "PyTorch's takes dim (required) and keepdim.",
+    examples=""">>> import actfn
+>>> actfn.logsumexp([1000.0, 1000.0])
+array(1000.69314718)
+>>> actfn.logsumexp([[0.0, -40.0], [1.0, 1.0]], axis=1)
+array([4.24835426e-18, 1.69314718e+00])
+>>> actfn.logsumexp([0.0, 0.0, 50.0], where=[True, True, False])
+array(0.69314718)""",
+)
+
+
+# ------------------------------------------------------------------------- log1mexp
+
+_LN2 = math.log(2.0)
+# Above 40, 1/expm1(x) and exp(-x) differ by a factor 1 + e^-40 (below 2^-57).
+_CAP = 40.0
+
+
+def _log1mexp_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    # Mächler (2012): log(-expm1(-x)) for 0 < x <= log 2, where 1 - e^-x is small and
+    # expm1 gives it to full relative accuracy; log1p(-exp(-x)) above, where e^-x <=
+    # 1/2 is accurate and log1p keeps the small result.  Both branches are fed a safe
+    # positive x so that neither evaluates log(0) or log of a negative number.
+    pos = x > 0.0
+    xs = xp.where(pos, x, xp.ones_like(x))
+    small = xp.log(-xp.expm1(-xp.minimum(xs, _LN2)))
+    large = xp.log1p(-xp.exp(-xp.maximum(xs, _LN2)))
+    r = xp.where(xs <= _LN2, small, large)
+    edge = xp.where(x == 0.0, xp.full_like(x, -math.inf), xp.full_like(x, math.nan))
+    return xp.where(pos, r, edge)
+
+
+def _log1mexp_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    # e^-x / (1 - e^-x) = 1/expm1(x): one rounding after expm1; for x > 40 it is
+    # exp(-x) to within 2^-57.  x = 0 gives +inf (the limit), x < 0 NaN.
+    pos = x > 0.0
+    xs = xp.where(pos, xp.minimum(x, _CAP), xp.ones_like(x))
+    r = xp.where(x > _CAP, xp.exp(-xp.maximum(x, _CAP)), 1.0 / xp.expm1(xs))
+    edge = xp.where(x == 0.0, xp.full_like(x, math.inf), xp.full_like(x, math.nan))
+    return xp.where(pos, r, edge)
+
+
+def _log1mexp_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    if x < 0:
+        return mp.nan
+    if x == 0:
+        return mp.ninf
+    # log1p keeps the tiny result for large x (log(1 - 1e-130) is 0 at 60 digits).
+    return mp.log(-mp.expm1(-x)) if x < 1 else mp.log1p(-mp.exp(-x))
+
+
+def _log1mexp_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    if x < 0:
+        return mp.nan
+    if x == 0:
+        return mp.inf
+    return 1 / mp.expm1(x)
+
+
+LOG1MEXP = Spec(
+    name="log1mexp",
+    family="log-domain",
+    summary="log(1 - exp(-x)) for x >= 0, accurate near 0 and for large x.",
+    formula=r"f(x) = \log\big(1 - e^{-x}\big), \quad x \ge 0",
+    params=(),
+    properties=Properties((-math.inf, 0.0), "(-inf, 0]", True, "C-inf", False),
+    references=(MAECHLER,),
+    domain=(0.0, math.inf),
+    value=_log1mexp_value,
+    derivative=_log1mexp_derivative,
+    mp=_log1mexp_mp,
+    mp_derivative=_log1mexp_mp_derivative,
+    equivalents={"jax": "jax.nn.log1mexp"},
+    details="Defined for x >= 0: x = 0 gives -inf, +inf gives 0, and x < 0 (outside the "
+    "domain, where 1 - e^-x < 0) gives NaN.  Computed as log(-expm1(-x)) for x <= log 2 "
+    "and log1p(-exp(-x)) above (Mächler 2012).  The derivative is 1/expm1(x) (+inf at 0).",
+    differences="JAX's log1mexp uses the same two branches.",
+    examples=""">>> import actfn
+>>> actfn.log1mexp([1e-20, 0.5, 50.0])
+array([-4.60517019e+01, -9.32752130e-01, -1.92874985e-22])
+>>> actfn.log1mexp([0.0, -1.0])
+array([-inf,  nan])""",
+)
+
+SPECS = (LOGSUMEXP, LOG1MEXP)

@@ -1,0 +1,298 @@
+"""Activations from recent papers: relu_squared, star_relu, snake and entmax15."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._activation import ArrayParam, Axis, Param, Properties, Real, Reference, Spec
+from .._activation import normalize_axes as _axes
+from .normalizing import INF_RULE
+
+PRIMER = Reference(
+    "So, Mańke, Liu, Dai, Shazeer & Le (2021), Primer: Searching for Efficient "
+    "Transformers for Language Modeling, NeurIPS",
+    "https://arxiv.org/abs/2109.08668",
+)
+METAFORMER = Reference(
+    "Yu, Si, Zhou, Yu, Wang, Feng, Yan & Wang (2022), MetaFormer Baselines for Vision",
+    "https://arxiv.org/abs/2210.13452",
+)
+SNAKE_PAPERS = (
+    Reference(
+        "Liu Ziyin, Hartwig & Ueda (2020), Neural Networks Fail to Learn Periodic "
+        "Functions and How to Fix It, NeurIPS",
+        "https://arxiv.org/abs/2006.08195",
+    ),
+    Reference(
+        "Lee, Ping, Ginsburg, Catanzaro & Yoon (2023), BigVGAN: A Universal Neural "
+        "Vocoder with Large-Scale Training, ICLR",
+        "https://arxiv.org/abs/2206.04658",
+    ),
+)
+ENTMAX_PAPER = Reference(
+    "Peters, Niculae & Martins (2019), Sparse Sequence-to-Sequence Models, ACL",
+    "https://arxiv.org/abs/1905.05702",
+)
+
+_SPLIT = 134217729.0  # 2^27 + 1, Veltkamp's splitting constant for float64
+# Below this, Dekker's splitting of r and of r*r cannot overflow (r^2 * 2^27 < 2^996).
+_SPLIT_MAX = 2.0**480
+
+
+def _two_prod(xp: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """p, e with p = fl(a b) and p + e = a b exactly (Dekker), for |a|, |b| < 2^996."""
+    p = a * b
+    ca = _SPLIT * a
+    a_hi = ca - (ca - a)
+    a_lo = a - a_hi
+    cb = _SPLIT * b
+    b_hi = cb - (cb - b)
+    b_lo = b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+# --------------------------------------------------------------------- relu_squared
+
+
+RELU_SQUARED = Spec(
+    name="relu_squared",
+    family="rectifiers",
+    summary="Squared ReLU: max(x, 0)^2 (Primer).",
+    formula=r"f(x) = \max(x, 0)^{2}",
+    params=(),
+    properties=Properties((0.0, math.inf), "[0, inf)", True, "C1", False),
+    references=(PRIMER,),
+    # One rounding (r * r), so within 1/2 ULP; overflow above 1.3e154 is the true value's.
+    value=lambda xp, x, p: xp.maximum(x, 0.0) * xp.maximum(x, 0.0),
+    # 2 max(x, 0): exact (a doubling).  Continuous at 0, no kink.
+    derivative=lambda xp, x, p: 2.0 * xp.maximum(x, 0.0),
+    mp=lambda mp, x, p: max(x, mp.mpf(0)) ** 2,
+    mp_derivative=lambda mp, x, p: 2 * max(x, mp.mpf(0)),
+    equivalents={},
+    differences="Not in Keras, PyTorch or JAX as a function.",
+    examples=""">>> import actfn
+>>> actfn.relu_squared([-2.0, 0.5, 3.0])
+array([0.  , 0.25, 9.  ])""",
+)
+
+
+# ------------------------------------------------------------------------ star_relu
+
+
+def _star_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    s, b = p["scale"], p["bias"]
+    r = xp.maximum(x, 0.0)
+    plain = s * (r * r) + b
+    if b == 0.0 or s == 0.0:
+        return plain
+    # s r^2 + b cancels where s r^2 is near -b.  There r^2 and s r^2 are formed as
+    # exact double-double products (Dekker), their high parts added to b with Knuth's
+    # two-sum, and the three error terms added last: the result is the exact value
+    # plus a few roundings of terms below 2^-50 of it, at most 1 ULP with the final
+    # rounding.  Large r (no cancellation, and the split could overflow) keeps the
+    # plain form.
+    small = r < _SPLIT_MAX
+    rc = xp.where(small, r, xp.zeros_like(r))
+    sq, sq_e = _two_prod(xp, rc, rc)
+    t, t_e = _two_prod(xp, s * xp.ones_like(rc), sq)
+    u = t + b
+    bb = u - t
+    err = (t - (u - bb)) + (b - bb)
+    exact = u + (err + (t_e + s * sq_e))
+    # x = +inf (r = inf) and NaN go through the plain form.
+    return xp.where(small, exact, plain)
+
+
+STAR_RELU = Spec(
+    name="star_relu",
+    family="rectifiers",
+    summary="StarReLU: scale * max(x, 0)^2 + bias (MetaFormer baselines).",
+    formula=r"f(x) = s\,\max(x, 0)^{2} + b",
+    params=(
+        Param("scale", 0.8944, Real(), "Scale s (0.8944 ≈ 1/sqrt(1.25) in Yu et al. 2022)."),
+        Param("bias", -0.4472, Real(), "Bias b (-0.4472 ≈ -0.5/sqrt(1.25) in Yu et al. 2022)."),
+    ),
+    properties=Properties((-0.4472, math.inf), "[b, inf) = [-0.4472, inf)", True, "C1", False),
+    references=(METAFORMER,),
+    value=_star_value,
+    # 2 s max(x, 0): 2 s is exact, so one rounding.  Continuous at 0, no kink.
+    derivative=lambda xp, x, p: (2.0 * p["scale"]) * xp.maximum(x, 0.0),
+    mp=lambda mp, x, p: mp.mpf(p["scale"]) * max(x, mp.mpf(0)) ** 2 + mp.mpf(p["bias"]),
+    mp_derivative=lambda mp, x, p: 2 * mp.mpf(p["scale"]) * max(x, mp.mpf(0)),
+    details="In MetaFormer, s and b are learnable scalars; these defaults make the output "
+    "zero-mean and unit-variance for a standard normal input.  Monotonic for s >= 0.",
+    differences="Not in Keras, PyTorch or JAX as a function.",
+    examples=""">>> import actfn
+>>> actfn.star_relu([-1.0, 0.0, 1.0])
+array([-0.4472, -0.4472,  0.4472])""",
+)
+
+
+# ---------------------------------------------------------------------------- snake
+
+_ALPHA_POS = ArrayParam(positive=True)
+
+
+def _snake_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    a = _ALPHA_POS.broadcast("snake", "alpha", xp, x, p["alpha"])
+    # x + sin^2(a x)/a.  For x >= 0 both terms are >= 0 (no cancellation: about 2 ULP
+    # from sin, the square and the division).  For x < 0 the sum cancels at most by
+    # the factor max |x| / |f(x)| = max_t |t| / |t + sin^2 t| ≈ 3.6 (at t = a x ≈
+    # -1.17), so the error stays below about 8 ULP there.  The rounding of a x costs
+    # an absolute error u |a x| |sin 2ax| / a <= u |x| in the second term: 1 ULP of
+    # f where f ≈ x.  Infinite x: sin(inf) is NaN, so x itself is returned.
+    finite = xp.isfinite(x)
+    xs = xp.where(finite, x, xp.zeros_like(x))
+    s = xp.sin(a * xs)
+    return xp.where(finite, xs + (s * s) / a, x)
+
+
+def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    a = _ALPHA_POS.broadcast("snake", "alpha", xp, x, p["alpha"])
+    # 1 + sin(2 a x) = (sin ax + cos ax)^2: a square (non-negative, like the true
+    # value) whose base has an absolute error of about 2u (sin and cos within 1 ULP
+    # each), so the relative error is about 4u / |sin ax + cos ax| (measured: 4.4): a
+    # few ULP except near the zeros of the derivative, where it grows (1 + sin 2ax
+    # would give 2u / (1 + sin 2ax), worse).  The derivative has no
+    # limit at +-inf: there it is taken at the largest finite floats (the project's
+    # convention), and it is NaN where a x overflows.
+    big = 1.7976931348623157e308
+    t = a * xp.clip(x, -big, big)
+    c = xp.sin(t) + xp.cos(t)
+    return c * c
+
+
+def _snake_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    a = mp.mpf(float(p["alpha"]))
+    return x + mp.sin(a * x) ** 2 / a
+
+
+SNAKE = Spec(
+    name="snake",
+    family="periodic",
+    summary="Snake: x + sin^2(alpha x) / alpha, a monotonic activation with a periodic "
+    "bias (BigVGAN).",
+    formula=r"f(x) = x + \frac{\sin^{2}(\alpha x)}{\alpha}",
+    params=(
+        Param(
+            "alpha", 1.0, _ALPHA_POS, "Frequency α > 0: a number, or an array broadcast against x."
+        ),
+    ),
+    properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C-inf", False),
+    references=SNAKE_PAPERS,
+    value=_snake_value,
+    derivative=_snake_derivative,
+    mp=_snake_mp,
+    mp_derivative=lambda mp, x, p: 1 + mp.sin(2 * mp.mpf(float(p["alpha"])) * x),
+    equivalents={},
+    details="Its derivative 1 + sin(2αx) is >= 0, so snake is monotonic for every α > 0.  "
+    "For channels-first audio (N, C, T) give alpha shape (C, 1); derivative and vjp are "
+    "with respect to x.",
+    differences="Not in Keras, PyTorch or JAX.  BigVGAN adds 1e-9 to α in the division and "
+    "may parametrize α on a log scale; actfn uses α as given (α > 0 is required).",
+    examples=""">>> import actfn, numpy as np
+>>> actfn.snake([-1.0, 0.0, 1.0])
+array([-0.29192658,  0.        ,  1.70807342])
+>>> actfn.snake(np.ones((2, 2)), alpha=np.array([[1.0], [2.0]]))
+array([[1.70807342, 1.70807342],
+       [1.41341091, 1.41341091]])""",
+)
+
+
+# ------------------------------------------------------------------------- entmax15
+
+
+def _entmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    import array_api_compat
+
+    (a,) = _axes("entmax15", "axis", p["axis"], x.ndim)
+    xm = xp.moveaxis(x, a, -1)
+    n = xm.shape[-1]
+    m = xp.max(xm, axis=-1, keepdims=True)
+    inf = xp.isinf(m)
+    # z = (x - max x)/2 <= 0.  Entries below -1 are outside the support (the top
+    # entry alone gives tau >= -1), so clipping them at -2 leaves the result
+    # unchanged and keeps -inf out of the sums.
+    z = xp.where(inf, xp.zeros_like(xm), xm - xp.where(inf, xp.zeros_like(m), m))
+    z = xp.maximum(0.5 * z, -2.0)
+    # Peters, Niculae & Martins (2019), Algorithm 2 (exact, sort-based): for the
+    # top-k entries, tau_k solves sum (z_i - tau)^2 = 1, i.e.
+    # tau_k = mean_k - sqrt((1 - ss_k)/k) with ss_k = sum (z_i - mean_k)^2; the
+    # support size is the number of k with tau_k <= z_(k).
+    zs = xp.flip(xp.sort(z, axis=-1), axis=-1)
+    k = xp.astype(xp.arange(1, n + 1, device=array_api_compat.device(x)), x.dtype)
+    mean = xp.cumulative_sum(zs, axis=-1) / k
+    mean_sq = xp.cumulative_sum(zs * zs, axis=-1) / k
+    ss = k * xp.maximum(mean_sq - mean * mean, 0.0)
+    delta = (1.0 - ss) / k
+    tau_k = mean - xp.sqrt(xp.maximum(delta, 0.0))
+    support = tau_k <= zs
+    ksize = xp.sum(xp.astype(support, x.dtype), axis=-1, keepdims=True)
+    tau = xp.sum(xp.where(k == ksize, tau_k, xp.zeros_like(tau_k)), axis=-1, keepdims=True)
+    r = xp.maximum(z - tau, 0.0)
+    r = r * r
+    # NaN anywhere in the row: NaN for the whole row.
+    r = xp.where(xp.isnan(m), xp.full_like(r, math.nan), r)
+    # Infinite maximum: the entries equal to it share the mass equally.
+    eq = xp.astype(xm == m, x.dtype)
+    r = xp.where(inf, eq / xp.sum(eq, axis=-1, keepdims=True), r)
+    return xp.moveaxis(r, -1, a)
+
+
+def _entmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    (a,) = _axes("entmax15", "axis", p["axis"], x.ndim)
+    y = _entmax_value(xp, x, p)
+    # y_i = (z_i - tau)^2 on the support, z = x/2: with s = sqrt(y) the Jacobian is
+    # diag(s) - s s^T / sum(s) (differentiate sum y = 1 for dtau).
+    s = xp.sqrt(y)
+    q = xp.sum(g * s, axis=a, keepdims=True) / xp.sum(s, axis=a, keepdims=True)
+    return s * (g - q)
+
+
+def _entmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    z = [v / 2 for v in row]
+    zs = sorted(z, reverse=True)
+    tau = None
+    for k in range(1, len(zs) + 1):
+        top = zs[:k]
+        mean = mp.fsum(top) / k
+        ss = mp.fsum((v - mean) ** 2 for v in top)
+        delta = (1 - ss) / k
+        if delta < 0:
+            break
+        t = mean - mp.sqrt(delta)
+        if t <= zs[k - 1]:
+            tau = t
+    assert tau is not None
+    return [max(v - tau, mp.mpf(0)) ** 2 for v in z]
+
+
+ENTMAX15 = Spec(
+    name="entmax15",
+    family="normalizing",
+    kind="normalizing",
+    summary="1.5-entmax: a sparse softmax between softmax and sparsemax.",
+    formula=(r"f(x)_i = \Big[\frac{x_i}{2} - \tau(x)\Big]_{+}^{2}, \quad \sum_i f(x)_i = 1"),
+    params=(Param("axis", -1, Axis(), "Axis along which the function acts."),),
+    properties=Properties((0.0, 1.0), "[0, 1], sums to 1", True, "C1", False),
+    references=(ENTMAX_PAPER,),
+    value=_entmax_value,
+    vjp=_entmax_vjp,
+    mp=_entmax_mp,
+    equivalents={},
+    details="The α = 1.5 case of α-entmax, argmax over the simplex of p·x plus the "
+    "Tsallis 1.5-entropy.  tau is found exactly by sorting (Peters et al. 2019, "
+    "Algorithm 2).  The vjp uses the Jacobian diag(s) - s s^T/sum(s) with s = sqrt(f(x)).  "
+    "A temperature t is entmax15(x / t).  " + INF_RULE.replace("probability 0", "0"),
+    differences="Not in Keras, PyTorch or JAX (the entmax package provides it for PyTorch).",
+    examples=""">>> import actfn
+>>> actfn.entmax15([0.0, 0.0])
+array([0.5, 0.5])
+>>> actfn.entmax15([3.0, 1.0, -2.0])
+array([1., 0., 0.])
+>>> actfn.entmax15([1.0, 0.5, 0.0]).round(6)
+array([0.624198, 0.291667, 0.084136])""",
+)
+
+SPECS = (RELU_SQUARED, STAR_RELU, SNAKE, ENTMAX15)

@@ -1,0 +1,359 @@
+"""Activations from PyTorch beyond Keras: softmin, prelu, rrelu and gumbel_softmax."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._activation import (
+    REQUIRED,
+    ArrayParam,
+    Axis,
+    Boolean,
+    Param,
+    Properties,
+    Real,
+    Reference,
+    Seed,
+    Spec,
+    normalize_axes,
+)
+from .normalizing import BRIDLE, SOFTMAX
+
+PRELU_PAPER = Reference(
+    "He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers: Surpassing Human-Level "
+    "Performance on ImageNet Classification, ICCV",
+    "https://arxiv.org/abs/1502.01852",
+)
+RRELU_PAPER = Reference(
+    "Xu, Wang, Chen & Li (2015), Empirical Evaluation of Rectified Activations in "
+    "Convolutional Network",
+    "https://arxiv.org/abs/1505.00853",
+)
+GUMBEL_PAPERS = (
+    Reference(
+        "Jang, Gu & Poole (2017), Categorical Reparameterization with Gumbel-Softmax, ICLR",
+        "https://arxiv.org/abs/1611.01144",
+    ),
+    Reference(
+        "Maddison, Mnih & Teh (2017), The Concrete Distribution: A Continuous Relaxation "
+        "of Discrete Random Variables, ICLR",
+        "https://arxiv.org/abs/1611.00712",
+    ),
+)
+
+_RNG_DOC = "Randomness: None (fresh), an int seed (same draws each call) or a Generator."
+_RNG_TEXT = (
+    "rng=None draws fresh noise at every call; an int seed gives the same draws at every "
+    "call (so value and vjp see the same noise); a numpy.random.Generator is advanced "
+    "by each call."
+)
+
+
+def _to_xp(xp: Any, like: Any, a: np.ndarray[Any, Any]) -> Any:
+    """A NumPy float64 array moved to x's library, dtype and device."""
+    if xp is np:
+        return a.astype(like.dtype, copy=False)
+    import array_api_compat
+
+    return xp.asarray(a, dtype=like.dtype, device=array_api_compat.device(like))
+
+
+def _leaky(xp: Any, x: Any, a: Any) -> Any:
+    # x for x >= 0, a x below: one rounding (none for x >= 0), for any slope a.
+    return xp.where(x >= 0.0, x, a * x)
+
+
+def _leaky_derivative(xp: Any, x: Any, a: Any) -> Any:
+    """1 above 0, a below, and at 0 the kink rule min_norm(a, 1) for each slope a."""
+    one = xp.ones_like(x)
+    d = xp.where(x > 0.0, one, a * one)
+    # min_norm(a, 1): 0 for a <= 0, a for 0 < a <= 1, 1 for a > 1 (elementwise).
+    at0 = xp.clip(a * one, 0.0, 1.0)
+    return xp.where(x == 0.0, at0, d)
+
+
+# -------------------------------------------------------------------------- softmin
+
+
+def _softmin_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    return SOFTMAX.value(xp, -x, {"axis": p["axis"], "where": None})
+
+
+def _softmin_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    # d softmin(x) = -J_softmax(-x): the softmax vjp at -x, negated.
+    assert SOFTMAX.vjp is not None
+    return -SOFTMAX.vjp(xp, -x, g, {"axis": p["axis"], "where": None})
+
+
+def _softmin_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    m = min(row)
+    e = [mp.exp(m - v) for v in row]
+    s = mp.fsum(e)
+    return [v / s for v in e]
+
+
+SOFTMIN = Spec(
+    name="softmin",
+    family="normalizing",
+    kind="normalizing",
+    summary="Softmax of -x: exp(-x) / sum(exp(-x)) along an axis.",
+    formula=r"f(x)_i = \frac{e^{-x_i}}{\sum_{j} e^{-x_j}}",
+    params=(
+        Param(
+            "axis",
+            -1,
+            Axis(multiple=True),
+            "Axis or axes along which to normalize; None for all axes.",
+        ),
+    ),
+    properties=Properties((0.0, 1.0), "[0, 1], sums to 1", False, "C-inf", False),
+    references=(BRIDLE,),
+    value=_softmin_value,
+    vjp=_softmin_vjp,
+    mp=_softmin_mp,
+    equivalents={"torch": "torch.nn.functional.softmin"},
+    details="softmin(x) = softmax(-x), computed by softmax on -x (negation is exact), "
+    "so it has softmax's stability and its rule for infinities with the signs "
+    "swapped: +inf entries get 0, -inf entries share the mass, a row of all +inf "
+    "gives the uniform distribution.  A temperature t is softmin(x / t).",
+    differences="PyTorch's softmin takes one dim; actfn also takes a tuple of axes or "
+    "None, like softmax.",
+    examples=""">>> import actfn
+>>> actfn.softmin([1.0, 2.0, 3.0])
+array([0.66524096, 0.24472847, 0.09003057])""",
+)
+
+
+# ---------------------------------------------------------------------------- prelu
+
+_ALPHA_ANY = ArrayParam()
+
+
+def _prelu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    a = _ALPHA_ANY.broadcast("prelu", "alpha", xp, x, p["alpha"])
+    return _leaky(xp, x, a)
+
+
+def _prelu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    a = _ALPHA_ANY.broadcast("prelu", "alpha", xp, x, p["alpha"])
+    return _leaky_derivative(xp, x, a)
+
+
+PRELU = Spec(
+    name="prelu",
+    family="rectifiers",
+    summary="Parametric rectified linear unit: x for x >= 0, alpha * x below, with "
+    "alpha an array (one slope per channel).",
+    formula=r"f(x) = \begin{cases} x & x \ge 0 \\ \alpha\,x & x < 0 \end{cases}",
+    params=(
+        Param(
+            "alpha",
+            REQUIRED,
+            _ALPHA_ANY,
+            "Slope α below 0: a number, or an array broadcast against x.",
+        ),
+    ),
+    properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", False),
+    references=(PRELU_PAPER,),
+    value=_prelu_value,
+    derivative=_prelu_derivative,
+    mp=lambda mp, x, p: x if x >= 0 else mp.mpf(float(p["alpha"])) * x,
+    mp_derivative=lambda mp, x, p: mp.mpf(1) if x > 0 else mp.mpf(float(p["alpha"])),
+    kinks=lambda p: (0.0,),
+    equivalents={"keras": "keras.layers.PReLU", "torch": "torch.nn.functional.prelu"},
+    details="alpha broadcasts against x with NumPy's rules and must broadcast to x's "
+    "shape: for channels-last inputs (N, ..., C) give shape (C,); for channels-first "
+    "(N, C, H, W) give shape (C, 1, 1).  derivative and vjp are with respect to x.  "
+    "Monotonic for alpha >= 0 (the properties are for alpha = 0.25).",
+    differences="PyTorch's prelu(input, weight) applies a 1-D weight along dim 1 "
+    "(channels first); actfn follows NumPy broadcasting (reshape the weight to (C, 1, 1) "
+    "for NCHW).  Keras's PReLU is a layer holding alpha as a weight.",
+    examples=""">>> import actfn, numpy as np
+>>> actfn.prelu([-2.0, 0.0, 3.0], alpha=0.25)
+array([-0.5,  0. ,  3. ])
+>>> x = -np.ones((2, 3))
+>>> actfn.prelu(x, alpha=[0.1, 0.2, 0.3])
+array([[-0.1, -0.2, -0.3],
+       [-0.1, -0.2, -0.3]])
+>>> actfn.prelu.derivative(x, alpha=[0.1, 0.2, 0.3])
+array([[0.1, 0.2, 0.3],
+       [0.1, 0.2, 0.3]])""",
+)
+
+
+# ---------------------------------------------------------------------------- rrelu
+
+
+def _rrelu_check(fname: str, p: dict[str, Any]) -> None:
+    if p["lower"] > p["upper"]:
+        raise ValueError(f"{fname}: lower={p['lower']!r} must not exceed upper={p['upper']!r}")
+
+
+def _rrelu_slopes(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    """The slope of each element: uniform draws in training, (lower + upper)/2 otherwise."""
+    lo, hi = p["lower"], p["upper"]
+    if not p["training"]:
+        return 0.5 * (lo + hi)
+    gen = Seed.generator(p["rng"])
+    draws = gen.uniform(lo, hi, size=tuple(x.shape))
+    return _to_xp(xp, x, np.asarray(draws, dtype=np.float64))
+
+
+def _rrelu_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    if p["training"]:
+        raise ValueError("rrelu: the mpmath reference is for training=False (fixed slope)")
+    a = (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
+    return x if x >= 0 else a * x
+
+
+RRELU = Spec(
+    name="rrelu",
+    family="rectifiers",
+    summary="Randomized leaky ReLU: a random slope per element in training, the mean "
+    "slope otherwise.",
+    formula=(
+        r"f(x) = \begin{cases} x & x \ge 0 \\ a\,x & x < 0 \end{cases},\quad"
+        r" a \sim U(l, u) \text{ (training)},\ a = \frac{l + u}{2} \text{ (otherwise)}"
+    ),
+    params=(
+        Param("lower", 1.0 / 8.0, Real(), "Lower bound l of the slope."),
+        Param("upper", 1.0 / 3.0, Real(), "Upper bound u of the slope, u >= l."),
+        Param(
+            "training",
+            False,
+            Boolean(),
+            "If True, a random slope per element; if False, (lower + upper)/2.",
+        ),
+        Param("rng", None, Seed(), _RNG_DOC),
+    ),
+    properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", False),
+    references=(RRELU_PAPER,),
+    value=lambda xp, x, p: _leaky(xp, x, _rrelu_slopes(xp, x, p)),
+    derivative=lambda xp, x, p: _leaky_derivative(xp, x, _rrelu_slopes(xp, x, p)),
+    mp=_rrelu_mp,
+    mp_derivative=lambda mp, x, p: (
+        mp.mpf(1) if x > 0 else (mp.mpf(p["lower"]) + mp.mpf(p["upper"])) / 2
+    ),
+    kinks=lambda p: (0.0,),
+    check=_rrelu_check,
+    blockwise=lambda p: not p["training"],
+    equivalents={"torch": "torch.nn.functional.rrelu"},
+    derivative_note="In training mode the derivative uses the slopes drawn from rng: "
+    "pass the same int seed to the value and the derivative (or vjp) to get the "
+    "slopes of that forward pass.",
+    details=_RNG_TEXT + "  Slopes are drawn in float64 with NumPy's Generator.uniform, one per "
+    "element of x, then moved to x's library and device.",
+    differences="PyTorch draws slopes from its own generator, so its training-mode values "
+    "differ draw by draw; the evaluation-mode value is the same.  PyTorch's training and "
+    "generator arguments are keyword-only; here they may also be given by position.",
+    examples=""">>> import actfn
+>>> actfn.rrelu([-1.0, 2.0], lower=0.1, upper=0.3)
+array([-0.2,  2. ])
+>>> a = actfn.rrelu([-1.0, -1.0, -1.0], training=True, rng=7)
+>>> bool(((-a >= 0.125) & (-a <= 1 / 3)).all())
+True
+>>> bool((a == actfn.rrelu([-1.0, -1.0, -1.0], training=True, rng=7)).all())
+True""",
+)
+
+
+# ------------------------------------------------------------------- gumbel_softmax
+
+
+def _gumbel_soft(xp: Any, x: Any, p: dict[str, Any]) -> tuple[Any, Any]:
+    """softmax((x + g)/tau) and the perturbed logits, with g ~ Gumbel(0, 1)."""
+    noise = Seed.generator(p["rng"]).gumbel(size=tuple(x.shape))
+    z = (x + _to_xp(xp, x, np.asarray(noise, dtype=np.float64))) / p["tau"]
+    return SOFTMAX.value(xp, z, {"axis": p["axis"], "where": None}), z
+
+
+def _one_hot_argmax(xp: Any, y: Any, axis: int) -> Any:
+    """One-hot of the first maximum along axis."""
+    import array_api_compat
+
+    (a,) = normalize_axes("gumbel_softmax", "axis", axis, y.ndim)
+    idx = xp.argmax(y, axis=a, keepdims=True)
+    shape = [1] * y.ndim
+    shape[a] = y.shape[a]
+    iota = xp.reshape(xp.arange(y.shape[a], device=array_api_compat.device(y)), tuple(shape))
+    return xp.astype(iota == idx, y.dtype)
+
+
+def _gumbel_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    y, _ = _gumbel_soft(xp, x, p)
+    return _one_hot_argmax(xp, y, p["axis"]) if p["hard"] else y
+
+
+def _gumbel_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
+    # Straight-through when hard (as PyTorch): the gradient of the soft sample.
+    # d softmax(z)/dx = J_softmax(z) / tau.
+    assert SOFTMAX.vjp is not None
+    _, z = _gumbel_soft(xp, x, p)
+    return SOFTMAX.vjp(xp, z, g, {"axis": p["axis"], "where": None}) / p["tau"]
+
+
+def _gumbel_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    """Reference for a 1-D input with an int seed (the same noise is drawn here)."""
+    if not isinstance(p["rng"], int):
+        raise ValueError("gumbel_softmax: the mpmath reference needs an int seed")
+    noise = np.random.default_rng(p["rng"]).gumbel(size=len(row))
+    z = [(v + mp.mpf(float(n))) / p["tau"] for v, n in zip(row, noise, strict=True)]
+    m = max(z)
+    e = [mp.exp(v - m) for v in z]
+    s = mp.fsum(e)
+    soft = [v / s for v in e]
+    if not p["hard"]:
+        return soft
+    k = soft.index(max(soft))
+    return [mp.mpf(1 if i == k else 0) for i in range(len(row))]
+
+
+GUMBEL_SOFTMAX = Spec(
+    name="gumbel_softmax",
+    family="normalizing",
+    kind="normalizing",
+    summary="A sample from the Gumbel-softmax (concrete) distribution: "
+    "softmax((x + g) / tau) with Gumbel noise g; one-hot when hard.",
+    formula=(
+        r"f(x)_i = \frac{e^{(x_i + g_i)/\tau}}{\sum_{j} e^{(x_j + g_j)/\tau}},\quad"
+        r" g_i = -\log(-\log u_i),\ u_i \sim U(0, 1)"
+    ),
+    params=(
+        Param("tau", 1.0, Real(lo=0.0, lo_open=True), "Temperature τ > 0."),
+        Param(
+            "hard",
+            False,
+            Boolean(),
+            "If True, the one-hot vector of the sample (straight-through vjp).",
+        ),
+        Param("axis", -1, Axis(), "Axis along which the function acts."),
+        Param("rng", None, Seed(), _RNG_DOC),
+    ),
+    properties=Properties((0.0, 1.0), "[0, 1], sums to 1", True, "C-inf", False),
+    references=GUMBEL_PAPERS,
+    value=_gumbel_value,
+    vjp=_gumbel_vjp,
+    mp=_gumbel_mp,
+    equivalents={"torch": "torch.nn.functional.gumbel_softmax"},
+    details=_RNG_TEXT
+    + "  x holds unnormalized log-probabilities (logits).  The Gumbel noise is drawn "
+    "in float64 with NumPy's Generator.gumbel, one value per element of x.  The vjp is "
+    "the derivative for the noise drawn from rng: with an int seed, value and vjp use "
+    "the same noise.  When hard, ties go to the first maximum.  The properties are "
+    "for fixed noise and hard=False.",
+    differences="PyTorch draws its noise from its own generator, so samples differ; the "
+    "distribution is the same.  PyTorch's hard=True output is the one-hot sample with "
+    "the soft gradient, as here.",
+    examples=""">>> import actfn
+>>> y = actfn.gumbel_softmax([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], rng=0)
+>>> y.sum(axis=-1).round(12)
+array([1., 1.])
+>>> h = actfn.gumbel_softmax([1.0, 2.0, 3.0], hard=True, rng=0)
+>>> sorted(h.tolist())
+[0.0, 0.0, 1.0]""",
+)
+
+SPECS = (SOFTMIN, PRELU, RRELU, GUMBEL_SOFTMAX)
