@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import actfn
-from actfn._activation import Axis, Boolean, Real
+from actfn._activation import ArrayParam, Axis, Boolean, Real, Seed
 
 from conftest import ALL, AXIS, ELEMENTWISE, by_name, params_for
 
@@ -44,9 +44,18 @@ class Case:
 
 
 def _x_for(f: actfn.Activation) -> np.ndarray[Any, Any]:
-    """A valid input for f: (2, 6), so that glu's axis has even length and no result
-    shape is square (a transposed shape is then a wrong one)."""
-    return np.linspace(-2.0, 2.0, 12).reshape(2, 6)
+    """A valid input for f: (2, 6), inside f's domain, so that the gated functions'
+    axis has even length and no result shape is square (a transposed shape is then
+    a wrong one)."""
+    lo, hi = f.spec.domain
+    return np.linspace(max(-2.0, lo), min(2.0, hi), 12).reshape(2, 6)
+
+
+GATED = [f for f in ALL if f.kind == "gated"]
+
+
+def _axis_param(f: actfn.Activation) -> Any:
+    return next(p for p in f.params if p.name == "axis")
 
 
 def _input_rows() -> list[Case]:
@@ -172,6 +181,7 @@ def _param_rows() -> list[Case]:
                 tag: str,
                 value: object,
                 exc: type[Exception],
+                words: str | None = None,
                 *,
                 f=f,
                 prm=prm,
@@ -187,7 +197,7 @@ def _param_rows() -> list[Case]:
                         exc,
                         f.name,
                         prm.name,
-                        allowed,
+                        allowed if words is None else words,
                     )
                 )
 
@@ -220,6 +230,42 @@ def _param_rows() -> list[Case]:
                 add("str", "-1", TypeError)
                 add("bool", True, TypeError)
                 add("nested-tuple", ((0,),), TypeError)
+            elif isinstance(d, ArrayParam):
+                shape_words = "does not broadcast to x's shape (2, 6)"
+                add("str", "1.0", TypeError)
+                add("complex", np.array([1.0 + 1.0j]), TypeError)
+                add("object", object(), TypeError)
+                add(
+                    "wrong-shape",
+                    np.ones(5, dtype=bool if d.boolean else float),
+                    ValueError,
+                    shape_words,
+                )
+                add(
+                    "wrong-shape-2d",
+                    np.ones((3, 6), dtype=bool if d.boolean else float),
+                    ValueError,
+                    shape_words,
+                )
+                if d.boolean:
+                    add("float-mask", np.ones(6), TypeError)
+                    add("int-mask", [1, 0, 1, 1, 0, 1], TypeError)
+                else:
+                    add("nan", math.nan, ValueError)
+                    add("inf", math.inf, ValueError)
+                    add("nan-in-array", [1.0, math.nan], ValueError)
+                    add("bool", True, TypeError)
+                    if d.positive:
+                        add("zero", 0.0, ValueError)
+                        add("negative-in-array", [1.0, -1.0], ValueError)
+                if not d.optional:
+                    add("None", None, TypeError)
+            elif isinstance(d, Seed):
+                add("negative", -1, ValueError, "must be non-negative")
+                add("float", 1.5, TypeError)
+                add("str", "42", TypeError)
+                add("bool", True, TypeError)
+                add("legacy-random-state", np.random.RandomState(0), TypeError)
             else:  # pragma: no cover - a new domain type needs rows here
                 raise AssertionError(f"no bad-value rows for {d!r}")
         # configure() and deserialize() validate parameters the same way.
@@ -469,6 +515,7 @@ def _axis_rows() -> list[Case]:
     rows = []
     x2 = np.ones((2, 4))
     for f in AXIS:
+        multiple = _axis_param(f).domain == Axis(multiple=True)
         rows += [
             Case(
                 f"{f.name}-axis-out-of-range",
@@ -496,7 +543,7 @@ def _axis_rows() -> list[Case]:
             ),
             Case(
                 f"{f.name}-axis-0d-input",
-                lambda f=f: f(np.float64(1.0)),
+                lambda f=f: f(np.float64(1.0), axis=-1),
                 ValueError,
                 f.name,
                 "axis",
@@ -511,7 +558,7 @@ def _axis_rows() -> list[Case]:
                 "-2 <= axis < 2",
             ),
         ]
-        if f.params[0].domain == Axis(multiple=True):
+        if multiple:
             rows += [
                 Case(
                     f"{f.name}-axis-duplicate",
@@ -565,40 +612,16 @@ def _axis_rows() -> list[Case]:
                     "an int",
                 ),
             ]
-    rows += [
-        Case(
-            "glu-odd-length",
-            lambda: actfn.glu(np.ones((2, 3))),
-            ValueError,
-            "glu",
-            "axis",
-            "even (divisible by 2)",
-        ),
-        Case(
-            "glu-odd-length-axis0",
-            lambda: actfn.glu(np.ones((3, 2)), axis=0),
-            ValueError,
-            "glu",
-            "axis",
-            "even (divisible by 2)",
-        ),
-        Case(
-            "glu-length-1",
-            lambda: actfn.glu(np.ones((4, 1))),
-            ValueError,
-            "glu",
-            "axis",
-            "even (divisible by 2)",
-        ),
-        Case(
-            "glu-vjp-odd-length",
-            lambda: actfn.glu.vjp(np.ones(3), np.ones(1)),
-            ValueError,
-            "glu",
-            "axis",
-            "even (divisible by 2)",
-        ),
-    ]
+    for f in GATED:  # the split axis must have even length
+        for tag, call in [
+            ("odd-length", lambda f=f: f(np.ones((2, 3)))),
+            ("odd-length-axis0", lambda f=f: f(np.ones((3, 2)), axis=0)),
+            ("length-1", lambda f=f: f(np.ones((4, 1)))),
+            ("vjp-odd-length", lambda f=f: f.vjp(np.ones(3), np.ones(1))),
+        ]:
+            rows.append(
+                Case(f"{f.name}-{tag}", call, ValueError, f.name, "axis", "even (divisible by 2)")
+            )
     return rows
 
 
@@ -608,14 +631,15 @@ def _out_rows() -> list[Case]:
         kw = params_for(f)
         x = _x_for(f)
         shape = f(x, **kw).shape
-        wrong_shape = (shape[0] + 1, *shape[1:])
+        wrong_shape = (*shape[:-1], shape[-1] + 1) if shape else (1,)
+        transposed = (*shape[::-1], 1)
         ro = np.full(shape, 7.0)
         ro.flags.writeable = False
         buf = np.full(x.size + 3, 7.0)
         xin = buf[: x.size].reshape(x.shape)  # x and out share 5 elements, shifted
         xin[...] = x
         out_overlap = buf[3:].reshape(x.shape)
-        if shape != x.shape:  # glu: half the size; still overlapping x partially
+        if shape != x.shape:  # gated, reductions: smaller; still overlapping x partially
             out_overlap = buf[3 : 3 + math.prod(shape)].reshape(shape)
         zero_stride = np.lib.stride_tricks.as_strided(
             np.full(1, 7.0), shape=shape, strides=(0,) * len(shape), writeable=True
@@ -626,15 +650,15 @@ def _out_rows() -> list[Case]:
                 np.full(wrong_shape, 7.0),
                 None,
                 ValueError,
-                f"the result's shape {shape}",
+                f"the result has shape {shape}",
                 x,
             ),
             (
                 "wrong-shape-transposed",
-                np.full(shape[::-1], 7.0),
+                np.full(transposed, 7.0),
                 None,
                 ValueError,
-                f"the result's shape {shape}",
+                f"the result has shape {shape}",
                 x,
             ),
             (
@@ -656,9 +680,11 @@ def _out_rows() -> list[Case]:
             ("read-only", ro, None, ValueError, "writeable", x),
             ("overlaps-x-partially", out_overlap, buf, ValueError, "out must be x itself", xin),
             ("zero-stride", zero_stride, None, ValueError, "must not have elements that share", x),
-            ("list", [[7.0] * shape[1]] * shape[0], None, TypeError, "numpy.ndarray", x),
+            ("list", np.full(shape, 7.0).tolist(), None, TypeError, "numpy.ndarray", x),
             ("matrix-like-tuple", (7.0,), None, TypeError, "numpy.ndarray", x),
         ]
+        if not shape:  # a 0-d out has one element: nothing to share
+            cases = [c for c in cases if c[0] != "zero-stride"]
         for tag, out, whole, exc, allowed, xx in cases:
             # What must be unchanged: out itself, or the whole buffer that out and x share.
             target = whole if whole is not None else out
@@ -818,13 +844,17 @@ def test_layouts_give_the_same_result(f: actfn.Activation) -> None:
 def test_empty_inputs(f: actfn.Activation) -> None:
     kw = params_for(f)
     for shape in [(0,), (3, 0), (0, 4)]:
-        if f.name == "glu" and shape[-1] % 2:
+        if f.kind == "gated" and shape[-1] % 2:
             continue
         x = np.zeros(shape, dtype=np.float32)
         y = f(x, **kw)
-        expected = (*shape[:-1], shape[-1] // 2) if f.name == "glu" else shape
+        p = {**f.defaults, **kw}
+        expected = f.spec.out_shape(shape, p) if f.spec.out_shape else shape
         assert y.shape == expected
         assert y.dtype == np.float32
+        if y.size:  # a reduction over no entries: log(0) for logsumexp
+            assert f.kind == "reduction"
+            np.testing.assert_array_equal(y, np.full(expected, -np.inf, dtype=np.float32))
         if not f.elementwise:
             g = f.vjp(x, np.zeros(expected, dtype=np.float32), **kw)
             assert g.shape == shape
@@ -838,28 +868,37 @@ def test_zero_dimensional_inputs(f: actfn.Activation) -> None:
             y = f(x, **kw)
             assert y.shape == ()
             assert y.dtype == np.float32
-            assert y == f(np.array([v], dtype=np.float32), **kw)[0]
+            # NaN-aware: -1.5 is outside log1mexp's domain.
+            np.testing.assert_array_equal(y, f(np.array([v], dtype=np.float32), **kw)[0])
 
 
 @pytest.mark.parametrize("f", **by_name(AXIS))
 def test_length_one_axes(f: actfn.Activation) -> None:
     x = np.array([[0.3], [-2.0], [5.0], [1.0]])
-    if f.name == "glu":  # along the length-2 axis of shape (1, 2): a * sigmoid(b)
-        y = f(x.reshape(2, 1, 2), axis=-1)
-        np.testing.assert_allclose(y[:, :, 0], x[::2] / (1.0 + np.exp(-x[1::2])), rtol=1e-15)
+    kw = params_for(f)
+    if f.kind == "gated":  # along the length-2 axis of shape (2, 1, 2): f(a, b)
+        y = f(x.reshape(2, 1, 2), axis=-1, **kw)
+        assert y.shape == (2, 1, 1)
+        assert np.all(np.isfinite(y))
         return
-    y = f(x)
-    expected = {"softmax": 1.0, "log_softmax": 0.0, "sparsemax": 1.0}[f.name]
-    np.testing.assert_array_equal(y, np.full((4, 1), expected))
+    y = f(x, axis=-1, **kw)
+    if f.kind == "reduction":  # logsumexp of one entry is that entry
+        np.testing.assert_array_equal(y, x[:, 0])
+    elif "sums to 1" in f.properties.range_text:
+        np.testing.assert_array_equal(y, np.ones((4, 1)))
+    else:  # log_softmax: log 1
+        assert f.name == "log_softmax"
+        np.testing.assert_array_equal(y, np.zeros((4, 1)))
 
 
 @pytest.mark.parametrize("f", **by_name(ALL))
 def test_out_is_x(f: actfn.Activation) -> None:
     kw = params_for(f)
-    x = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
+    lo, hi = f.spec.domain
+    x = np.linspace(max(-3.0, lo), min(3.0, hi), 12).reshape(3, 4)
     expected = f(x, **kw)
-    if expected.shape != x.shape:  # glu: out must have the output's shape
-        with pytest.raises(ValueError, match="glu: out must have the result's shape"):
+    if expected.shape != x.shape:  # gated, reductions: out must have the output's shape
+        with pytest.raises(ValueError, match=f"{f.name}: out has shape .*; the result has shape"):
             f(x, out=x, **kw)
         return
     y = x.copy()

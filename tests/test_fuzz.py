@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import actfn
-from actfn._activation import Axis, Boolean, Real
+from actfn._activation import ArrayParam, Axis, Boolean, Real, Seed
 
 from conftest import ALL, AXIS, ELEMENTWISE, by_name, params_for
 
@@ -139,9 +139,35 @@ def _in(d: Real, v: float) -> bool:
     )
 
 
+def _array_param(d: ArrayParam, shape: tuple[int, ...], arrays_ok: bool) -> Any:
+    """A value in an ArrayParam's domain: a number, or an array broadcastable to x."""
+    if d.boolean:  # a mask
+        mask = hnp.arrays(np.bool_, shape) if shape else st.just(np.array(True))
+        return st.one_of(st.none(), mask) if arrays_ok else st.none()
+    lo = 0.0 if d.positive else None
+    one = st.one_of(
+        st.floats(lo, None, exclude_min=d.positive, allow_nan=False, allow_infinity=False),
+        st.floats(0.0 if d.positive else -8.0, 8.0, exclude_min=d.positive),
+    )
+    if not arrays_ok or not shape:
+        return one
+    # one value per entry of the last axis (PyTorch's per-channel parameters)
+    return st.one_of(one, hnp.arrays(np.float64, (shape[-1],), elements=one))
+
+
 @st.composite
-def params(draw: st.DrawFn, f: actfn.Activation, ndim: int) -> dict[str, Any]:
-    """Parameters drawn from each parameter's domain (and the function's own check)."""
+def params(
+    draw: st.DrawFn,
+    f: actfn.Activation,
+    shape: tuple[int, ...],
+    *,
+    arrays_ok: bool = True,
+) -> dict[str, Any]:
+    """Parameters drawn from each parameter's domain (and the function's own check).
+
+    ``arrays_ok=False`` keeps array-valued parameters scalar and masks None (where
+    a test compares with a scalar reference or needs every entry present)."""
+    ndim = len(shape)
     out: dict[str, Any] = {}
     for prm in f.params:
         d = prm.domain
@@ -158,14 +184,26 @@ def params(draw: st.DrawFn, f: actfn.Activation, ndim: int) -> dict[str, Any]:
                 out[prm.name] = draw(st.one_of(axes, several, st.none()))
             else:
                 out[prm.name] = draw(axes)
+        elif isinstance(d, ArrayParam):
+            out[prm.name] = draw(_array_param(d, shape, arrays_ok))
+        elif isinstance(d, Seed):
+            out[prm.name] = draw(st.integers(0, 2**32 - 1))
         else:  # pragma: no cover
             raise AssertionError(d)
     try:
-        f.configure(**out)(np.zeros((2,) * max(ndim, 1)))  # cross-parameter checks
-    except ValueError as exc:
-        if "axis" not in str(exc):
-            assume(False)
+        f.configure(**out)  # cross-parameter checks run at the call: one with no axis
+        if not any(isinstance(q.domain, Axis) for q in f.params):
+            f(np.zeros(shape), **out)
+    except ValueError:
+        assume(False)
     return out
+
+
+def _in_domain(f: actfn.Activation, x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """x with the entries outside f's domain (log1mexp: x >= 0) moved onto its ends."""
+    lo, hi = f.spec.domain
+    x64 = x.astype(np.float64)
+    return np.where(x64 < lo, lo, np.where(x64 > hi, hi, x64)).astype(x.dtype)
 
 
 def _shapes(min_dims: int = 0) -> st.SearchStrategy[tuple[int, ...]]:
@@ -194,14 +232,16 @@ def _full(f: actfn.Activation, p: dict[str, Any]) -> dict[str, Any]:
 def test_elementwise_finite_where_true_value_is_finite(
     f: actfn.Activation, data: st.DataObject, dtype_name: str, shape: tuple[int, ...]
 ) -> None:
-    x = data.draw(arrays(dtype_name, shape, nan=False, inf=False), label="x")
-    p = data.draw(params(f, x.ndim), label="params")
+    x = _in_domain(f, data.draw(arrays(dtype_name, shape, nan=False, inf=False), label="x"))
+    p = data.draw(params(f, x.shape, arrays_ok=False), label="params")
     y = f(x, **p)
     assert y.dtype == x.dtype and y.shape == x.shape
     y64 = y.astype(np.float64)
     assert not np.isnan(y64).any(), "NaN from a finite input"
     fmax = float(_finfo(x.dtype).max)
     full = _full(f, p)
+    if p.get("training"):  # rrelu's random slopes: no deterministic reference
+        return
     for i in np.flatnonzero(np.isinf(y64)):
         xi = float(x.astype(np.float64).flat[i])
         true = _mp_value(f, xi, full)
@@ -218,8 +258,8 @@ def test_elementwise_finite_where_true_value_is_finite(
 def test_elementwise_special_values(
     f: actfn.Activation, data: st.DataObject, dtype_name: str, shape: tuple[int, ...]
 ) -> None:
-    x = data.draw(arrays(dtype_name, shape), label="x")
-    p = data.draw(params(f, x.ndim), label="params")
+    x = _in_domain(f, data.draw(arrays(dtype_name, shape), label="x"))
+    p = data.draw(params(f, x.shape), label="params")
     y = f(x, **p).astype(np.float64)
     x64 = x.astype(np.float64)
     assert np.isnan(y[np.isnan(x64)]).all(), "NaN input must give NaN"
@@ -234,7 +274,7 @@ def test_monotonic_activations_are_nondecreasing(
     f: actfn.Activation, data: st.DataObject, dtype_name: str
 ) -> None:
     x = data.draw(arrays(dtype_name, (data.draw(st.integers(2, 40), label="n"),), nan=False))
-    x = np.sort(x.astype(np.float64)).astype(x.dtype)
+    x = np.sort(_in_domain(f, x).astype(np.float64)).astype(x.dtype)
     y = f(x, **params_for(f)).astype(np.float64)
     # Each output is within 1 ULP of the true value, so two outputs of ordered
     # inputs may be out of order by at most 2 ULP of the output dtype.
@@ -255,7 +295,7 @@ def test_monotonic_activations_are_nondecreasing(
 def test_outputs_stay_within_the_claimed_range(
     f: actfn.Activation, data: st.DataObject, dtype_name: str, shape: tuple[int, ...]
 ) -> None:
-    x = data.draw(arrays(dtype_name, shape, nan=False), label="x")
+    x = _in_domain(f, data.draw(arrays(dtype_name, shape, nan=False), label="x"))
     y = f(x, **params_for(f)).astype(np.float64)
     lo, hi = f.properties.range
     if not f.elementwise and np.isinf(x.astype(np.float64)).any():
@@ -276,9 +316,9 @@ def test_outputs_stay_within_the_claimed_range(
 def test_vjp_is_cotangent_times_derivative(
     f: actfn.Activation, data: st.DataObject, dtype_name: str, shape: tuple[int, ...]
 ) -> None:
-    x = data.draw(arrays(dtype_name, shape, nan=False, inf=False), label="x")
+    x = _in_domain(f, data.draw(arrays(dtype_name, shape, nan=False, inf=False), label="x"))
     g = data.draw(arrays(dtype_name, shape, nan=False, inf=False), label="cotangent")
-    p = data.draw(params(f, x.ndim), label="params")
+    p = data.draw(params(f, x.shape), label="params")
     v = f.vjp(x, g, **p)
     d = f.derivative(x, **p).astype(np.float64)
     assert v.dtype == x.dtype and v.shape == x.shape
@@ -301,10 +341,10 @@ def test_vjp_is_cotangent_times_derivative(
 
 @st.composite
 def axis_inputs(
-    draw: st.DrawFn, f: actfn.Activation, dtype_name: str, *, inf: bool
+    draw: st.DrawFn, f: actfn.Activation, dtype_name: str, *, inf: bool, masks: bool = False
 ) -> tuple[np.ndarray[Any, Any], dict[str, Any]]:
     shape = list(draw(_shapes(min_dims=1)))
-    p = draw(params(f, len(shape)))
+    p = draw(params(f, tuple(shape), arrays_ok=masks))
     if f.kind == "gated":  # the split axis must have even length
         a = p["axis"] % len(shape)
         shape[a] = 2 * max(1, shape[a] // 2)
@@ -314,33 +354,51 @@ def axis_inputs(
 
 def _row_sums(y: np.ndarray[Any, Any], f: actfn.Activation, p: dict[str, Any]) -> Any:
     axis = p.get("axis", -1)
-    return np.sum(y.astype(np.float64), axis=axis, keepdims=True), (
-        y.size
-        if axis is None
-        else math.prod(y.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
-    )
+    return np.sum(y.astype(np.float64), axis=axis, keepdims=True), _row_length(y.shape, axis)
 
 
-@pytest.mark.parametrize("f", **by_name([f for f in AXIS if f.name in {"softmax", "sparsemax"}]))
+def _row_length(shape: tuple[int, ...], axis: Any) -> int:
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def _mask(p: dict[str, Any], x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The entries that take part (a ``where`` mask broadcast to x; all by default)."""
+    where = p.get("where")
+    return np.ones(x.shape, bool) if where is None else np.broadcast_to(where, x.shape)
+
+
+# The normalizing functions whose rows are probability vectors.
+PROB = [f for f in AXIS if "sums to 1" in f.properties.range_text]
+
+
+@pytest.mark.parametrize("f", **by_name(PROB))
 @FUZZ
 @given(data=st.data(), dtype_name=st.sampled_from(DTYPES))
 def test_probabilities_sum_to_one(
     f: actfn.Activation, data: st.DataObject, dtype_name: str
 ) -> None:
-    x, p = data.draw(axis_inputs(f, dtype_name, inf=False))
+    x, p = data.draw(axis_inputs(f, dtype_name, inf=False, masks=True))
     y = f(x, **p)
     assert y.dtype == x.dtype and y.shape == x.shape
     y64 = y.astype(np.float64)
     assert np.all(np.isfinite(y64)) and np.all(y64 >= 0) and np.all(y64 <= 1)
+    mask = _mask(p, x)
+    assert np.all(y64[~mask] == 0.0), "masked entries must be 0"
     s, n = _row_sums(y, f, p)
+    live, _ = _row_sums(mask, f, p)
     eps = float(_finfo(x.dtype).eps)
     # Each of the n outputs is within 1 ULP (relative eps) of its true value and
     # the true values sum to 1, so the outputs sum to 1 within eps; n * eps covers
     # float64 summation here and in the function (tau or the normalizer, whose
-    # float64 error is relative to terms of magnitude <= 1 in the row).
-    assert np.all(np.abs(s - 1.0) <= (2 + n) * eps), np.max(np.abs(s - 1.0))
-    # Ordered inputs give ordered outputs within a row.
-    if isinstance(p["axis"], int):
+    # float64 error is relative to terms of magnitude <= 1 in the row).  A row
+    # with every entry masked is all zeros.
+    target = np.where(live > 0, 1.0, 0.0)
+    assert np.all(np.abs(s - target) <= (2 + n) * eps), np.max(np.abs(s - target))
+    # Ordered inputs give ordered outputs within a row (not with random noise).
+    deterministic = not any(isinstance(q.domain, Seed) for q in f.params)
+    if f.properties.monotonic and deterministic and isinstance(p["axis"], int) and mask.all():
         xs = np.moveaxis(x.astype(np.float64), p["axis"], -1).reshape(-1, x.shape[p["axis"]])
         ys = np.moveaxis(y64, p["axis"], -1).reshape(xs.shape)
         for xr, yr in zip(xs, ys, strict=True):
@@ -354,17 +412,20 @@ def test_probabilities_sum_to_one(
 def test_log_softmax_exponentials_sum_to_one(
     f: actfn.Activation, data: st.DataObject, dtype_name: str
 ) -> None:
-    x, p = data.draw(axis_inputs(f, dtype_name, inf=False))
+    x, p = data.draw(axis_inputs(f, dtype_name, inf=False, masks=True))
     y = f(x, **p).astype(np.float64)
     assert not np.isnan(y).any() and np.all(y <= 0)
+    mask = _mask(p, x)
+    assert np.all(y[~mask] == -np.inf), "masked entries must be -inf (probability 0)"
     s, n = _row_sums(np.exp(y), f, p)
+    live, _ = _row_sums(mask, f, p)
     eps = float(_finfo(x.dtype).eps)
     # y_i = log p_i with an absolute error of about eps * (|y_i| + 1); exp turns
     # it into a relative error, so the sum moves by eps * sum p_i (|log p_i| + 1)
     # <= eps * (1 + log n) (entropy bound), plus n float64 roundings.
-    assert np.all(np.abs(s - 1.0) <= 2 * eps * (2 + math.log(n)) + n * 2.0**-52), np.max(
-        np.abs(s - 1.0)
-    )
+    target = np.where(live > 0, 1.0, 0.0)
+    tol = 2 * eps * (2 + math.log(n)) + n * 2.0**-52
+    assert np.all(np.abs(s - target) <= tol), np.max(np.abs(s - target))
 
 
 @pytest.mark.parametrize("f", **by_name(AXIS))
@@ -376,38 +437,49 @@ def test_axis_functions_finite_on_finite_rows(
     x, p = data.draw(axis_inputs(f, dtype_name, inf=False))
     y = f(x, **p)
     assert y.dtype == x.dtype and y.shape == f(x.astype(np.float64), **p).shape
-    y64 = y.astype(np.float64)
+    x64, y64 = x.astype(np.float64), y.astype(np.float64)
     assert not np.isnan(y64).any()
-    if f.name == "log_softmax":
+    fmax = float(_finfo(x.dtype).max)
+    if f.kind == "gated":
+        a, b = np.split(x64, 2, axis=p["axis"])
+        if f.name == "glu":
+            # |a * sigmoid(b)| <= |a| holds after rounding too: |a| is
+            # representable and rounding is monotonic.
+            assert np.all(np.abs(y64) <= np.abs(a))
+        # Every gate g(b) has |g(b)| <= max(|b|, 1), so inf is right only where
+        # |a| max(|b|, 1) reaches the top of the dtype's range.
+        with np.errstate(divide="ignore"):
+            big = np.log2(np.abs(a)) + np.log2(np.maximum(np.abs(b), 1.0)) >= math.log2(fmax) - 1
+        assert np.all(np.isfinite(y64) | big)
+    elif f.kind == "reduction":
+        # logsumexp lies in [max x, max x + log n]; rounding keeps the lower end.
+        axis, n = p["axis"], _row_length(x.shape, p["axis"])
+        m = np.max(x64, axis=axis, keepdims=p["keepdims"])
+        assert np.all(y64 >= m)
+        with np.errstate(over="ignore"):
+            top = m + math.log(n)
+        assert np.all(y64 <= top + 2 * _ulp(x.dtype, top))
+    elif f.name == "log_softmax":
         # x_i - logsumexp(x) is below x_i - max(x): -inf is right where that is
         # already beyond the dtype's range (x_i = -max, max(x) = max).
-        axis = p["axis"]
         with np.errstate(over="ignore"):
-            gap = x.astype(np.float64) - np.max(x.astype(np.float64), axis=axis, keepdims=True)
-        allowed = gap < -float(_finfo(x.dtype).max)
-        assert np.all(np.isfinite(y64) | allowed)
-    else:
-        # softmax and sparsemax lie in [0, 1]; glu's a * sigmoid(b) has
-        # |value| <= |a|: finite for finite a.
+            gap = x64 - np.max(x64, axis=p["axis"], keepdims=True)
+        assert np.all(np.isfinite(y64) | (gap < -fmax))
+    else:  # probabilities
         assert np.all(np.isfinite(y64))
-    if f.kind == "gated":
-        # |a * sigmoid(b)| <= |a| holds after rounding too: |a| is representable
-        # and rounding is monotonic.
-        a = np.split(x.astype(np.float64), 2, axis=p["axis"])[0]
-        assert np.all(np.abs(y64) <= np.abs(a))
 
 
-@pytest.mark.parametrize(
-    "f", **by_name([f for f in AXIS if f.name in {"softmax", "sparsemax", "log_softmax"}])
-)
+@pytest.mark.parametrize("f", **by_name([*PROB, actfn.log_softmax]))
 @FUZZ
 @given(data=st.data(), dtype_name=st.sampled_from(DTYPES))
 def test_axis_vjp_annihilates_the_constant_direction(
     f: actfn.Activation, data: st.DataObject, dtype_name: str
 ) -> None:
-    """softmax and sparsemax outputs sum to 1, so the vjp of a constant cotangent is 0;
-    for log_softmax, every vjp sums to 0 along the axis (adding c to x shifts y by -c)."""
-    x, p = data.draw(axis_inputs(f, dtype_name, inf=False))
+    """Probability rows sum to 1 (or 0 when fully masked), so the vjp of a constant
+    cotangent is 0; for log_softmax every vjp sums to 0 along the axis (adding c to
+    x shifts y by -c)."""
+    log = f.name == "log_softmax"
+    x, p = data.draw(axis_inputs(f, dtype_name, inf=False, masks=not log))
     g = data.draw(
         arrays(dtype_name, x.shape, nan=False, inf=False).filter(
             lambda a: np.all(np.abs(a.astype(np.float64)) <= 1e4)
@@ -416,12 +488,8 @@ def test_axis_vjp_annihilates_the_constant_direction(
     )
     eps = float(_finfo(x.dtype).eps)
     axis = p["axis"]
-    n = (
-        x.size
-        if axis is None
-        else math.prod(x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
-    )
-    if f.name == "log_softmax":
+    n = _row_length(x.shape, axis)
+    if log:
         v = f.vjp(x, g, **p).astype(np.float64)
         s = np.sum(v, axis=axis)
         scale = np.sum(np.abs(g.astype(np.float64)), axis=axis)

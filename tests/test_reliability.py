@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 
 import actfn
-from actfn._activation import REQUIRED, Axis, Boolean, Real
+from actfn._activation import REQUIRED, ArrayParam, Axis, Boolean, Real, Seed
 
 from conftest import ALL, ELEMENTWISE, by_name, params_for
 
@@ -180,6 +180,9 @@ def test_fork_child_computes_correctly() -> None:
         # Python warns that fork() in a threaded process may deadlock: exactly
         # what this test checks does not happen.
         warnings.simplefilter("ignore", DeprecationWarning)
+        # JAX (imported by other tests) warns the same from its at-fork hook; the
+        # child here uses NumPy only.
+        warnings.filterwarnings("ignore", "os.fork", RuntimeWarning)
         pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         code = 1
@@ -398,6 +401,14 @@ def _sample_params(f: actfn.Activation) -> dict[str, Any]:
                     out[prm.name] = 4.0
             else:
                 out[prm.name] = prm.default + 0.375
+        elif isinstance(d, ArrayParam):
+            # x in the round-trip test has shape (4, 6): one value per column.
+            if d.boolean:
+                out[prm.name] = np.array([True, False, True, True, False, True])
+            else:
+                out[prm.name] = np.linspace(0.5, 1.75, 6)
+        elif isinstance(d, Seed):
+            out[prm.name] = 7
         else:  # pragma: no cover
             raise AssertionError(d)
     if f.name == "threshold":
@@ -409,16 +420,17 @@ def _sample_params(f: actfn.Activation) -> dict[str, Any]:
 def test_serialized_configs_round_trip(f: actfn.Activation) -> None:
     g = f.configure(**_sample_params(f))
     x = np.linspace(-4.0, 4.0, 24).reshape(4, 6)
-    modules = set(sys.modules)
+    as_json = json.dumps(actfn.serialize(g), default=lambda a: a.tolist())  # arrays: lists
     for config in (
         actfn.serialize(g),
-        json.loads(json.dumps(actfn.serialize(g))),  # tuples become lists in JSON
+        json.loads(as_json),  # tuples and arrays become lists in JSON
     ):
+        modules = set(sys.modules)
         h = actfn.deserialize(config)
+        assert set(sys.modules) == modules
         assert h == g
-        assert actfn.serialize(h) == actfn.serialize(g)
+        assert json.dumps(actfn.serialize(h), default=lambda a: a.tolist()) == as_json
         np.testing.assert_array_equal(h(x), g(x))
-    assert set(sys.modules) == modules
     # Plain functions serialize to their name; pickling gives an equal activation.
     if not any(p.default is REQUIRED for p in f.params):
         assert actfn.deserialize(actfn.serialize(f)) is f

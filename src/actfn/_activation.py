@@ -590,8 +590,10 @@ class Activation:
         p = self._bind(args, kwargs)
         prep = _xp.prepare(self.name, self._input(x))
         self._check_axes(prep, p)
-        if self._empty_along_axis(prep):
-            return self._empty(prep, x, self._out_shape(tuple(prep.x.shape), p), out)
+        shape = self._out_shape(tuple(prep.x.shape), p)
+        if self._empty_along_axis(prep) and math.prod(shape) == 0:
+            # (A reduction of an empty axis to a non-empty result is computed.)
+            return self._empty(prep, x, shape, out)
         return self._evaluate(prep, x, p, out, derivative=False)
 
     def derivative(self, x: Any = _NO_X, *args: Any, out: Any = None, **kwargs: Any) -> Any:

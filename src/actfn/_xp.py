@@ -210,7 +210,8 @@ def check_out(
         raise TypeError(f"{fname}: out must be a numpy.ndarray (or None); got {_type_name(out)}")
     if out.shape != tuple(shape):
         raise ValueError(
-            f"{fname}: out must have the result's shape {tuple(shape)}; got shape {out.shape}"
+            f"{fname}: out has shape {out.shape}; the result has shape {tuple(shape)} "
+            "(out must have the result's shape)"
         )
     if out.dtype != dtype:
         raise ValueError(

@@ -144,8 +144,12 @@ def _snake_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # f where f ≈ x.  Infinite x: sin(inf) is NaN, so x itself is returned.
     finite = xp.isfinite(x)
     xs = xp.where(finite, x, xp.zeros_like(x))
-    s = xp.sin(a * xs)
-    return xp.where(finite, xs + (s * s) / a, x)
+    ax = a * xs
+    # a x beyond the float range (huge a): sin is NaN there, but the term
+    # sin^2(a x)/a <= 1/a < |x| / max is below half an ULP of x: f = x.
+    big = xp.isinf(ax)
+    s = xp.sin(xp.where(big, xp.zeros_like(ax), ax))
+    return xp.where(finite & ~big, xs + (s * s) / a, x)
 
 
 def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
