@@ -21,8 +21,10 @@ to change it), with no deadline and no example database on disk.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import warnings
 from typing import Any
 
 import hypothesis.extra.numpy as hnp
@@ -36,6 +38,14 @@ import actfn
 from actfn._activation import ArrayParam, Axis, Boolean, Real, Seed
 
 from conftest import ALL, AXIS, ELEMENTWISE, by_name, params_for
+
+# On a failure, hypothesis's pytest plugin imports libcst to write a patch, and
+# libcst's import raises a DeprecationWarning (mypy_extensions.TypedDict) that
+# pytest's filterwarnings=error turns into an INTERNALERROR hiding the failure.
+# Importing it here, with that warning ignored, keeps failures readable.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):  # libcst may be absent
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import hypothesis.extra._patching  # noqa: F401
 
 FUZZ_EXAMPLES = int(os.environ.get("ACTFN_FUZZ_EXAMPLES", "60"))
 settings.register_profile(
