@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -34,32 +35,52 @@ def by_name(fs: list[actfn.Activation]) -> dict[str, Any]:
     return {"argvalues": fs, "ids": [f.name for f in fs]}
 
 
-BACKENDS = ["numpy", "array_api_strict", "torch", "jax", "dask"]
+BACKENDS = ["numpy", "array_api_strict", "torch", "jax", "dask", "cupy"]
+
+
+def _cupy_or_skip() -> Any:
+    cupy = pytest.importorskip("cupy", reason="CuPy not installed (it needs a CUDA GPU)")
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver missing or broken: CuPy cannot run
+        pytest.skip(f"CuPy installed but no usable CUDA device ({exc})")
+    if n < 1:
+        pytest.skip("CuPy installed but no CUDA device")
+    import array_api_compat.cupy as xc
+
+    return xc
 
 
 @pytest.fixture(params=BACKENDS)
-def xp(request: pytest.FixtureRequest) -> Any:
-    """An array namespace; a missing optional backend is a skip with a reason."""
+def xp(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An array namespace; a missing optional backend is a skip with a reason.
+
+    JAX runs with 64-bit types enabled for the duration of the test only (the
+    setting is restored afterwards), so float64 inputs stay float64.
+    """
     name = request.param
     if name == "numpy":
-        return np
-    if name == "array_api_strict":
-        return pytest.importorskip("array_api_strict", reason="array-api-strict not installed")
-    if name == "torch":
+        yield np
+    elif name == "array_api_strict":
+        yield pytest.importorskip("array_api_strict", reason="array-api-strict not installed")
+    elif name == "torch":
         pytest.importorskip("torch", reason="PyTorch not installed")
         import array_api_compat.torch as xt
 
-        return xt
-    if name == "jax":
+        yield xt
+    elif name == "jax":
         jax = pytest.importorskip("jax", reason="JAX not installed")
-        jax.config.update("jax_enable_x64", True)
-        return importlib.import_module("jax.numpy")
-    if name == "dask":
+        with jax.enable_x64(True):
+            yield importlib.import_module("jax.numpy")
+    elif name == "dask":
         pytest.importorskip("dask.array", reason="Dask not installed")
         import array_api_compat.dask.array as xd
 
-        return xd
-    raise AssertionError(name)
+        yield xd
+    elif name == "cupy":
+        yield _cupy_or_skip()
+    else:
+        raise AssertionError(name)
 
 
 def linspace_in_domain(f: actfn.Activation, lo: float, hi: float, n: int) -> Any:

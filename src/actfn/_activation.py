@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _engine, _xp
+from . import _autodiff, _engine, _kernels, _xp
 
 __all__ = [
     "REQUIRED",
@@ -481,6 +481,7 @@ class Activation:
         self._bound: dict[str, Any] = dict(bound or {})
         self._names = tuple(p.name for p in spec.params)
         self.__signature__ = self._signature()
+        self._fast = self._fast_kernel()
         from ._docs import docstring
 
         self.__doc__ = docstring(self)
@@ -587,6 +588,20 @@ class Activation:
     # -- evaluation -----------------------------------------------------------------
 
     def __call__(self, x: Any = _NO_X, *args: Any, out: Any = None, **kwargs: Any) -> Any:
+        # Fast path: a float32/float64 NumPy array with the default (or bound)
+        # parameters, whose checks ran once in __init__.
+        if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
+            dt = x.dtype
+            if dt in (_F32, _F64):
+                fn, p, native = self._fast
+                if self.spec.kind == "elementwise":
+                    if out is not None:
+                        out = _xp.check_out(self.name, out, x, x.shape, dt, True)
+                    return _engine.elementwise(fn, x, p, dt, out, native)
+                if out is None and x.ndim > 0:
+                    r = self._rows(fn, x, p, dt, None)
+                    if r is not None:
+                        return r
         p = self._bind(args, kwargs)
         prep = _xp.prepare(self.name, self._input(x))
         self._check_axes(prep, p)
@@ -675,6 +690,36 @@ class Activation:
             return shape
         return self.spec.out_shape(shape, p)
 
+    def _fast_kernel(self) -> tuple[_engine.Kernel, dict[str, Any], bool] | None:
+        """The engine kernel, checked parameters and native flag for calls without
+        arguments."""
+        spec = self.spec
+        try:
+            p = self._check_params(self._bound, partial=False)
+        except (TypeError, ValueError):  # a required parameter is not bound
+            return None
+        if (
+            spec.kind not in ("elementwise", "normalizing", "gated")
+            or not _blockwise(spec, p)
+            or any(isinstance(q.domain, Seed) for q in spec.params)
+        ):
+            return None  # reductions, array parameters and random draws
+        if spec.numpy_value is not None:
+            k = spec.numpy_value
+            return (lambda _np, b, q: k(b, q)), p, _kernels.is_native(k, p)
+        return spec.value, p, False
+
+    def _rows(
+        self, fn: _engine.Kernel, x: Any, p: dict[str, Any], dtype: Any, out: Any
+    ) -> Any | None:
+        """Along one axis on NumPy: whole rows, a block of rows at a time (bounded
+        memory); the kernel sees the axis last.  None when p names several axes."""
+        axes = normalize_axes(self.name, "axis", p["axis"], x.ndim)
+        if len(axes) != 1:
+            return None
+        shape = self._out_shape(tuple(x.shape), p)
+        return _engine.rows(fn, x, axes[0], dict(p, axis=-1), dtype, out, shape[axes[0]])
+
     def _evaluate(
         self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any, derivative: bool
     ) -> Any:
@@ -689,13 +734,33 @@ class Activation:
             if kernel is not None:
                 k = kernel
                 return _engine.elementwise(
-                    lambda _np, b, q: k(b, q), prep.x, p, prep.result_dtype, out
+                    lambda _np, b, q: k(b, q),
+                    prep.x,
+                    p,
+                    prep.result_dtype,
+                    out,
+                    _kernels.is_native(k, p),
                 )
             return _engine.elementwise(fn, prep.x, p, prep.result_dtype, out)
-        xp = prep.xp
+        if (
+            prep.is_numpy
+            and prep.x.ndim > 0
+            and not derivative
+            and spec.kind in ("normalizing", "gated")
+            and _blockwise(spec, p)
+            and not any(isinstance(q.domain, Seed) for q in spec.params)
+        ):
+            # Along one axis: blocks of whole rows through the engine (no random
+            # draws, no mask arrays: those need the whole array at once).
+            rk = spec.numpy_value
+            row_fn = fn if rk is None else (lambda _np, b, r: rk(b, r))
+            done = self._rows(row_fn, prep.x, p, prep.result_dtype, out)
+            if done is not None:
+                return done
+        # Other libraries (and the remaining NumPy cases): the generic form, carrying
+        # the analytic derivative into PyTorch's and JAX's autodiff (see _autodiff).
         with _quiet(prep):
-            r = fn(xp, _astype(xp, prep.x, prep.compute_dtype), p)
-        r = _xp.to_result(prep, r)
+            r = _autodiff.evaluate(self, prep, p, derivative)
         if out is not None:
             out[...] = r
             return out
@@ -777,6 +842,10 @@ def _quiet(prep: _xp.Prepared) -> Any:
     """No NumPy floating-point warnings from inside a formula: an intermediate
     overflow on the way to a correct limit (exp(800) = inf) is expected."""
     return np.errstate(all="ignore") if prep.is_numpy else contextlib.nullcontext()
+
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
 
 
 def _astype(xp: Any, x: Any, dtype: Any) -> Any:

@@ -1,38 +1,77 @@
-"""Blocked, multi-threaded evaluation of elementwise NumPy kernels.
+"""Blocked, multi-threaded evaluation of NumPy kernels.
 
-The engine knows nothing about activations: it applies a kernel
-``fn(numpy, block, params) -> block`` to an array block by block, each block
-converted to float64 on the way in and rounded once to the result dtype on the
-way out, so that temporaries stay in cache and memory beyond the output stays
-bounded whatever the input size.  NumPy's ufuncs release the GIL, so blocks run
-on several threads at once.
+The engine knows nothing about activations.  It applies a kernel
+``fn(numpy, block, params) -> block`` to an array block by block: each block is
+copied (and converted) into a float64 scratch buffer that belongs to the
+running thread, the kernel runs on it, and its result is rounded once into the
+output.  Temporaries therefore stay in cache, memory beyond the output stays
+bounded whatever the input size, and NumPy's ufuncs, which release the GIL,
+run on several threads at once.
 
-Blocks are independent and every element goes through the same arithmetic, so
-the result does not depend on the number of threads or on the block size.
+Kernels may overwrite the block they are given (it is always a private copy)
+and may ask for up to :data:`NTEMP` more scratch arrays of the block's shape
+with :func:`temp`, so that a kernel written with ``out=`` arguments allocates
+nothing: on this machine a fresh 64 KiB NumPy temporary costs more than the
+arithmetic on it (the allocator returns freed pages to the system and the next
+allocation faults them in again).
+
+Every element goes through the same arithmetic on an aligned float64 copy
+whatever block it falls in, so results do not depend on the number of threads
+or on the block size.  Functions along an axis go through :func:`rows`, which
+hands the kernel whole rows (the axis moved last), a block of rows at a time.
+
+Two refinements keep the one-rounding accuracy: a kernel that is exact in any
+dtype (max, clip, copies) may run ``native`` on the input's own dtype, and a
+kernel may ask :func:`narrow` whether its float64 result will be rounded to
+float32 or narrower, where a float64 error of a few ULPs cannot show.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as _wait_all
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-__all__ = ["elementwise", "get_num_threads", "set_num_threads"]
+__all__ = [
+    "BLOCK",
+    "NTEMP",
+    "elementwise",
+    "get_num_threads",
+    "narrow",
+    "rows",
+    "set_num_threads",
+    "temp",
+]
 
-#: Elements per block: 8192 float64 elements is 64 KiB per temporary, so a
-#: kernel's few temporaries stay in L2.
-BLOCK = 8192
-#: Below this many elements a call runs in the caller's thread.
-PARALLEL_MIN = 1 << 16
+#: Elements per block.  16384 float64 elements is 128 KiB per temporary: the
+#: block, its :data:`NTEMP` temporaries and the result fit in a 1 MiB L2 cache,
+#: while each ufunc call still works on enough elements to hide the ~1 µs
+#: Python cost of the call.
+BLOCK = 16384
+#: Scratch temporaries a kernel may ask for with :func:`temp`.
+NTEMP = 6
+#: Below this many elements a call runs in the caller's thread: handing blocks
+#: to another thread costs tens of microseconds (more on a busy machine), about
+#: what 10^5 elements of a cheap kernel take on one thread.
+PARALLEL_MIN = 1 << 17
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _local = threading.local()
+
+Array = np.ndarray[Any, Any]
+Kernel = Callable[[Any, Array, dict[str, Any]], Any]
+
+
+# --------------------------------------------------------------------------- threads
 
 
 def _default_threads() -> int:
@@ -75,13 +114,14 @@ def _get_pool(n: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size < n:
-            # The old pool is not shut down: another thread may be about to submit
-            # to it ("cannot schedule new futures after shutdown").  Once the last
-            # caller drops it, the executor is collected and its idle workers exit.
             _pool = ThreadPoolExecutor(
                 max_workers=n, thread_name_prefix="actfn", initializer=_mark_worker
             )
             _pool_size = n
+            # The old pool is not shut down: another thread may have fetched it and be
+            # about to submit to it ("cannot schedule new futures after shutdown").
+            # Once the last such caller drops it, the executor is collected and its
+            # idle workers exit.
         return _pool
 
 
@@ -89,8 +129,19 @@ def _mark_worker() -> None:
     _local.worker = True
 
 
+def _quiet() -> Any:
+    """Floating-point warnings off while kernels run.
+
+    Overflow, underflow and invalid operations inside a kernel give the IEEE
+    results that are the answers (exp(1000) = inf).  NumPy's error state is per
+    thread, so every thread that runs blocks sets it.
+    """
+    return np.errstate(all="ignore")
+
+
 def _after_fork() -> None:
-    # A forked child has no worker threads: start afresh.
+    # A forked child has only the forking thread: the pool's workers and any lock
+    # held by another thread at the fork are gone, so start afresh.
     global _pool, _pool_size, _lock
     _pool = None
     _pool_size = 0
@@ -101,78 +152,358 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-Kernel = Callable[[Any, np.ndarray[Any, Any], dict[str, Any]], Any]
+def _parallel(tasks: list[Callable[[threading.Event], None]]) -> None:
+    """Run ``tasks`` (each given a cancel event), the first in the caller's thread.
+
+    If the caller's share raises (KeyboardInterrupt included), the others are
+    told to stop at their next block and are waited for before the exception
+    propagates, so no worker writes into the output after the call has ended.
+    """
+    stop = threading.Event()
+    pool = _get_pool(len(tasks))
+    futures: list[Future[None]] = [pool.submit(t, stop) for t in tasks[1:]]
+    try:
+        tasks[0](stop)
+    except BaseException:
+        stop.set()
+        for f in futures:
+            f.cancel()
+        _wait_all(futures)
+        raise
+    done = False
+    try:
+        for f in futures:
+            f.result()
+        done = True
+    finally:
+        if not done:
+            stop.set()
+            for f in futures:
+                f.cancel()
+            _wait_all(futures)
 
 
-# "contig": every block the kernel sees is contiguous (copied through the buffer
-# when x or out is strided), so NumPy takes the same (SIMD or scalar) loop for
-# every layout and the result does not depend on strides.  Typed Any: NumPy's
-# stubs misspell this flag.
-_OP_FLAGS: Any = [["readonly", "contig"], ["writeonly", "contig"]]
+def _serial() -> bool:
+    return get_num_threads() == 1 or getattr(_local, "worker", False)
 
 
-def _run_range(
+# --------------------------------------------------------------------------- scratch
+
+
+class _Frame:
+    """One thread's scratch for one level of engine calls: the block and temps."""
+
+    __slots__ = ("block", "narrow", "temps")
+
+    def __init__(self, size: int) -> None:
+        self.block = np.empty(size, dtype=np.float64)
+        self.temps: list[Array | None] = [None] * NTEMP
+        self.narrow = False
+
+
+def _enter(size: int, result: Any = None) -> _Frame:
+    """Push a scratch frame of at least ``size`` elements for this thread."""
+    stack: list[_Frame] | None = getattr(_local, "stack", None)
+    depth: int = getattr(_local, "depth", 0)
+    if stack is None:
+        stack = _local.stack = []
+    if depth == len(stack):
+        stack.append(_Frame(max(size, BLOCK)))
+    elif stack[depth].block.size < size:
+        stack[depth] = _Frame(size)
+    _local.depth = depth + 1
+    frame = stack[depth]
+    frame.narrow = result is not None and result.itemsize < 8
+    return frame
+
+
+def _leave() -> None:
+    _local.depth -= 1
+    stack: list[_Frame] = _local.stack
+    if stack[_local.depth].block.size > BLOCK:
+        # An oversized frame (one very long row) is not kept.
+        stack[_local.depth] = _Frame(BLOCK)
+
+
+def narrow() -> bool:
+    """Whether the running call rounds its float64 results to a narrower dtype.
+
+    A float64 result with a relative error of a few float64 ULPs rounds to
+    within 1 ULP of the true value in float32 (or float16, bfloat16), so a
+    kernel may then use a cheaper float64 formula with such an error.  False
+    outside the engine and for float64 results.
+    """
+    depth: int = getattr(_local, "depth", 0)
+    if depth == 0:
+        return False
+    frame: _Frame = _local.stack[depth - 1]
+    return frame.narrow
+
+
+def temp(block: Array, k: int = 0) -> Array:
+    """The ``k``-th float64 scratch array shaped like ``block`` (uninitialised).
+
+    Inside the engine it belongs to the running thread and is reused from block
+    to block; outside it (a kernel called directly) it is a fresh array.  The
+    ``k`` temporaries and the block are distinct memory.
+    """
+    depth: int = getattr(_local, "depth", 0)
+    if depth == 0:
+        return np.empty(block.shape, dtype=np.float64)
+    frame: _Frame = _local.stack[depth - 1]
+    n = block.size
+    t = frame.temps[k]
+    if t is None or t.size < n:
+        t = frame.temps[k] = np.empty(max(n, frame.block.size), dtype=np.float64)
+    return t[:n].reshape(block.shape)
+
+
+# --------------------------------------------------------------------------- elementwise
+
+
+def _flat_pair(x: Array, out: Array) -> tuple[Array, Array] | None:
+    """1-D views of x and out in the same element order, if both exist."""
+    if x.flags.c_contiguous and out.flags.c_contiguous:
+        return x.reshape(-1), out.reshape(-1)
+    if x.flags.f_contiguous and out.flags.f_contiguous:
+        return x.reshape(-1, order="F"), out.reshape(-1, order="F")
+    return None
+
+
+def _run_flat(
     fn: Kernel,
-    x: np.ndarray[Any, Any],
-    out: np.ndarray[Any, Any],
+    xf: Array,
+    of: Array,
     p: dict[str, Any],
     start: int,
     stop: int,
+    cancel: threading.Event | None,
 ) -> None:
+    buf = _enter(BLOCK, of.dtype).block
+    try:
+        with _quiet():
+            for s in range(start, stop, BLOCK):
+                if cancel is not None and cancel.is_set():
+                    return
+                e = min(stop, s + BLOCK)
+                b = buf[: e - s]
+                np.copyto(b, xf[s:e], casting="unsafe")
+                np.copyto(of[s:e], fn(np, b, p), casting="unsafe")
+    finally:
+        _leave()
+
+
+def _run_native(
+    fn: Kernel,
+    xf: Array,
+    of: Array,
+    p: dict[str, Any],
+    start: int,
+    stop: int,
+    cancel: threading.Event | None,
+) -> None:
+    same = xf.__array_interface__["data"][0] == of.__array_interface__["data"][0]
+    _enter(BLOCK)
+    try:
+        with _quiet():
+            for s in range(start, stop, BLOCK):
+                if cancel is not None and cancel.is_set():
+                    return
+                e = min(stop, s + BLOCK)
+                o = of[s:e]
+                if not same:
+                    np.copyto(o, xf[s:e])
+                r = fn(np, o, p)
+                if r is not o:
+                    np.copyto(o, r, casting="unsafe")
+    finally:
+        _leave()
+
+
+def _run_iter(
+    fn: Kernel,
+    x: Array,
+    out: Array,
+    p: dict[str, Any],
+    start: int,
+    stop: int,
+    cancel: threading.Event | None,
+) -> None:
+    # Any layout: NumPy's buffered iterator gathers BLOCK elements at a time (in
+    # memory order, so negative strides cost nothing) and scatters the results.
     it = np.nditer(
         [x, out],
-        # "delay_bufalloc": without it the iterator fills its buffers for the
-        # first block at construction, and moving it to its range afterwards
-        # writes that (uninitialized) output buffer over out's first block,
-        # while another thread may already have computed it.
         flags=["external_loop", "buffered", "ranged", "zerosize_ok", "delay_bufalloc"],
-        op_flags=_OP_FLAGS,
+        op_flags=[["readonly"], ["writeonly"]],
         op_dtypes=[np.float64, np.float64],
         casting="unsafe",
         buffersize=BLOCK,
         order="K",
     )
-    it.iterrange = (start, stop)  # type: ignore[misc]  # settable with the 'ranged' flag
-    it.reset()  # allocates the buffers, at the start of the range
-    # Intermediate overflow (exp(800) = inf on the way to a correct limit) is
-    # expected inside kernels: no warnings from here.
-    with it, np.errstate(all="ignore"):
-        for xb, ob in it:
-            ob[...] = fn(np, xb, p)
+    # The ranged-iteration recipe of NumPy's documentation: buffers allocated and
+    # filled only by reset(), after the range is set.
+    it.iterrange = (start, stop)  # type: ignore[misc]  # settable; the stubs say read-only
+    it.reset()
+    buf = _enter(BLOCK, out.dtype).block
+    try:
+        with _quiet(), it:
+            for xb, ob in it:
+                if cancel is not None and cancel.is_set():
+                    return
+                b = buf[: xb.size]
+                np.copyto(b, xb)
+                ob[...] = fn(np, b, p)
+    finally:
+        _leave()
 
 
 def elementwise(
     fn: Kernel,
-    x: np.ndarray[Any, Any],
+    x: Array,
     p: dict[str, Any],
     result_dtype: Any,
-    out: np.ndarray[Any, Any] | None,
-) -> np.ndarray[Any, Any]:
-    """Evaluate ``fn`` elementwise over ``x`` into ``out`` (allocated if None)."""
+    out: Array | None,
+    native: bool = False,
+) -> Array:
+    """Evaluate ``fn`` elementwise over ``x`` into ``out`` (allocated if None).
+
+    ``fn(np, block, p)`` gets a private float64 1-D block it may overwrite and
+    returns an array of the block's shape (a temporary from :func:`temp`, the
+    block itself, or a new array).  ``out`` may be ``x`` itself.
+
+    ``native=True`` says the kernel's arithmetic is exact in the input's own
+    dtype (max, clip, copies): when x and out are contiguous with one dtype, the
+    block is then ``out``'s own slice, filled from x without conversion.
+    """
     if out is None:
         out = np.empty_like(x, dtype=result_dtype)
     n = x.size
     if n == 0:
         return out
     if x.ndim == 0:
-        with np.errstate(all="ignore"):
-            out[...] = fn(np, np.asarray(x, dtype=np.float64), p)
+        one = np.array([x], dtype=np.float64)
+        _run_flat(fn, one, out.reshape(1), p, 0, 1, None)
         return out
-    threads = get_num_threads()
-    if threads == 1 or n < PARALLEL_MIN or getattr(_local, "worker", False):
-        _run_range(fn, x, out, p, 0, n)
+    flat = _flat_pair(x, out)
+    run_flat = _run_native if native and x.dtype == out.dtype else _run_flat
+    if n < PARALLEL_MIN or _serial():
+        if flat is not None:
+            run_flat(fn, flat[0], flat[1], p, 0, n, None)
+        else:
+            _run_iter(fn, x, out, p, 0, n, None)
         return out
-    # Split into ranges of whole blocks; the caller's thread takes the first.
+    # Ranges of whole blocks, one per thread; the caller's thread takes the first.
     nblocks = -(-n // BLOCK)
-    parts = min(threads, nblocks)
+    parts = min(get_num_threads(), nblocks)
     bounds = [min(n, (nblocks * i // parts) * BLOCK) for i in range(parts + 1)]
-    pool = _get_pool(threads)
-    futures: list[Future[None]] = [
-        pool.submit(_run_range, fn, x, out, p, bounds[i], bounds[i + 1]) for i in range(1, parts)
-    ]
+    tasks: list[Callable[[threading.Event], None]] = []
+    for i in range(parts):
+        lo, hi = bounds[i], bounds[i + 1]
+        if flat is not None:
+            tasks.append(partial(run_flat, fn, flat[0], flat[1], p, lo, hi))
+        else:
+            tasks.append(partial(_run_iter, fn, x, out, p, lo, hi))
+    _parallel(tasks)
+    return out
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _as_rows(a: Array) -> Array | None:
+    """``a`` (axis of interest last) as a 2-D view (rows, length), if one exists."""
     try:
-        _run_range(fn, x, out, p, bounds[0], bounds[1])
+        return np.reshape(a, (-1, a.shape[-1]), copy=False)
+    except ValueError:
+        return None
+
+
+def _row_views(xm: Array, om: Array) -> Iterator[tuple[Array, Array]]:
+    """Pairs of 2-D row views of xm and om covering every row, without copies."""
+    xv, ov = _as_rows(xm), _as_rows(om)
+    if xv is not None and ov is not None:
+        yield xv, ov
+        return
+    for i in range(xm.shape[0]):
+        yield from _row_views(xm[i], om[i])
+
+
+def _row_blocks(xm: Array, om: Array, rows_per: int) -> Iterator[tuple[Array, Array]]:
+    for xv, ov in _row_views(xm, om):
+        for r in range(0, xv.shape[0], rows_per):
+            yield xv[r : r + rows_per], ov[r : r + rows_per]
+
+
+def _run_rows(
+    fn: Kernel,
+    blocks: Iterator[tuple[Array, Array]],
+    lock: threading.Lock | None,
+    p: dict[str, Any],
+    length: int,
+    rows_per: int,
+    result: Any,
+    cancel: threading.Event | None,
+) -> None:
+    buf = _enter(rows_per * length, result).block
+    try:
+        with _quiet():
+            while True:
+                if cancel is not None and cancel.is_set():
+                    return
+                if lock is None:
+                    nxt = next(blocks, None)
+                else:
+                    with lock:
+                        nxt = next(blocks, None)
+                if nxt is None:
+                    return
+                xb, ob = nxt
+                b = buf[: xb.size].reshape(xb.shape)
+                np.copyto(b, xb, casting="unsafe")
+                np.copyto(ob, fn(np, b, p), casting="unsafe")
     finally:
-        for f in futures:
-            f.result()
+        _leave()
+
+
+def rows(
+    fn: Kernel,
+    x: Array,
+    axis: int,
+    p: dict[str, Any],
+    result_dtype: Any,
+    out: Array | None,
+    out_length: int | None = None,
+) -> Array:
+    """Evaluate a row kernel along ``axis`` of ``x`` into ``out`` (allocated if None).
+
+    ``fn(np, block, p)`` gets a private float64 C-contiguous 2-D block of whole
+    rows (``axis`` moved last; it may overwrite it) and returns the rows of the
+    result, of length ``out_length`` (default: the length of ``axis``).  Blocks
+    hold about :data:`BLOCK` elements, whatever the layout of ``x``; one row
+    longer than that is one block.
+    """
+    length = x.shape[axis]
+    olen = length if out_length is None else out_length
+    if out is None:
+        shape = list(x.shape)
+        shape[axis] = olen
+        out = np.empty(shape, dtype=result_dtype)
+    if out.size == 0 or x.size == 0:
+        return out
+    last = axis in (-1, x.ndim - 1)
+    xm = x if last else np.moveaxis(x, axis, -1)
+    om = out if last else np.moveaxis(out, axis, -1)
+    if xm.ndim == 1:
+        xm, om = xm[None, :], om[None, :]
+    rows_per = max(1, BLOCK // max(length, 1))
+    blocks = _row_blocks(xm, om, rows_per)
+    nrows = math.prod(xm.shape[:-1])
+    if x.size < PARALLEL_MIN or nrows < 2 or _serial():
+        _run_rows(fn, blocks, None, p, length, rows_per, out.dtype, None)
+        return out
+    parts = min(get_num_threads(), -(-nrows // rows_per))
+    lock = threading.Lock()
+    task = partial(_run_rows, fn, blocks, lock, p, length, rows_per, out.dtype)
+    tasks: list[Callable[[threading.Event], None]] = [task] * parts
+    _parallel(tasks)
     return out

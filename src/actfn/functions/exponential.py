@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .._activation import Param, Properties, Real, Reference, Spec, min_norm
+from .._engine import temp
 
 ELU_PAPER = Reference(
     "Clevert, Unterthiner & Hochreiter (2016), Fast and Accurate Deep Network Learning by "
@@ -52,6 +55,17 @@ def _elu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x == 0.0, min_norm(a, 1.0) * one, d)
 
 
+def _elu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # NumPy kernel, same operations as _elu_value: t = alpha * expm1(min(x, 0)) is
+    # exactly +-0 for x > 0 and max(x, -0.0) is exactly -0.0 for x <= 0, so
+    # max(x, -0.0) + t selects each branch exactly, signed zeros included.
+    t = np.minimum(x, 0.0, out=temp(x, 0))
+    np.expm1(t, out=t)
+    np.multiply(t, p["alpha"], out=t)
+    np.maximum(x, -0.0, out=x)
+    return np.add(x, t, out=x)
+
+
 ELU = Spec(
     name="elu",
     family="exponential",
@@ -60,6 +74,7 @@ ELU = Spec(
     params=(Param("alpha", 1.0, Real(), "Scale α of the negative part; f(-inf) = -α."),),
     properties=Properties((-1.0, math.inf), "(-alpha, inf)", True, "C1", False),
     references=(ELU_PAPER,),
+    numpy_value=_elu_kernel,
     value=_elu_value,
     derivative=_elu_derivative,
     mp=lambda mp, x, p: x if x > 0 else p["alpha"] * mp.expm1(x),
@@ -104,6 +119,16 @@ def _selu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return scale if x > 0 else scale * alpha * mp.exp(x)
 
 
+def _selu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # As _elu_kernel: SELU_SCALE * max(x, -0.0) + SELU_SCALE_ALPHA * expm1(min(x, 0)).
+    t = np.minimum(x, 0.0, out=temp(x, 0))
+    np.expm1(t, out=t)
+    np.multiply(t, SELU_SCALE_ALPHA, out=t)
+    np.maximum(x, -0.0, out=x)
+    np.multiply(x, SELU_SCALE, out=x)
+    return np.add(x, t, out=x)
+
+
 SELU = Spec(
     name="selu",
     family="exponential",
@@ -115,6 +140,7 @@ SELU = Spec(
     params=(),
     properties=Properties((-SELU_SCALE_ALPHA, math.inf), "(-1.7581, inf)", True, "C0", False),
     references=(SELU_PAPER,),
+    numpy_value=_selu_kernel,
     value=_selu_value,
     derivative=_selu_derivative,
     mp=_selu_mp,
@@ -150,6 +176,17 @@ def _celu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x > 0.0, xp.ones_like(x), xp.exp(_neg(xp, x) / p["alpha"]))
 
 
+def _celu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # The operations of _celu_value, in place.
+    a = p["alpha"]
+    t = np.minimum(x, 0.0, out=temp(x, 0))
+    np.divide(t, a, out=t)
+    np.expm1(t, out=t)
+    np.multiply(t, a, out=t)
+    np.maximum(x, 0.0, out=x)
+    return np.add(x, t, out=x)
+
+
 CELU = Spec(
     name="celu",
     family="exponential",
@@ -165,6 +202,7 @@ CELU = Spec(
     ),
     properties=Properties((-1.0, math.inf), "(-alpha, inf)", True, "C1", False),
     references=(CELU_PAPER,),
+    numpy_value=_celu_kernel,
     value=_celu_value,
     derivative=_celu_derivative,
     mp=lambda mp, x, p: x if x > 0 else p["alpha"] * mp.expm1(x / p["alpha"]),
@@ -187,6 +225,10 @@ array([-0.78693868,  0.        ,  2.        ])""",
 # ----------------------------------------------------------------------- exponential
 
 
+def _exponential_kernel(x: Any, p: dict[str, Any]) -> Any:
+    return np.exp(x, out=x)
+
+
 EXPONENTIAL = Spec(
     name="exponential",
     family="exponential",
@@ -195,6 +237,7 @@ EXPONENTIAL = Spec(
     params=(),
     properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
     references=(KERAS_DOCS,),
+    numpy_value=_exponential_kernel,
     value=lambda xp, x, p: xp.exp(x),
     derivative=lambda xp, x, p: xp.exp(x),
     mp=lambda mp, x, p: mp.exp(x),

@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .. import _numerics as nm
 from .._activation import (
     ArrayParam,
@@ -16,6 +18,8 @@ from .._activation import (
     Spec,
     normalize_axes,
 )
+from .._engine import temp
+from .._kernels import sigmoid_into
 
 BRIDLE = Reference(
     "Bridle (1990), Probabilistic Interpretation of Feedforward Classification Network "
@@ -107,6 +111,17 @@ def _softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
     return [v / s for v in e]
 
 
+def _softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # NumPy row kernel (a block of whole rows, axis -1), in place: the operations
+    # of _softmax_value when every row maximum is finite; otherwise the generic form.
+    m = np.maximum.reduce(x, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():
+        return _softmax_value(np, x, p)
+    np.subtract(x, m, out=x)
+    np.exp(x, out=x)
+    return np.divide(x, np.add.reduce(x, axis=-1, keepdims=True), out=x)
+
+
 SOFTMAX = Spec(
     name="softmax",
     family="normalizing",
@@ -116,6 +131,7 @@ SOFTMAX = Spec(
     params=(_AXES, _WHERE),
     properties=Properties((0.0, 1.0), "[0, 1], sums to 1", True, "C-inf", False),
     references=(BRIDLE,),
+    numpy_value=_softmax_kernel,
     value=_softmax_value,
     vjp=_softmax_vjp,
     mp=_softmax_mp,
@@ -181,6 +197,16 @@ def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
     return g - y * xp.sum(g, axis=axes, keepdims=True)
 
 
+def _log_softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # As _softmax_kernel, for _log_softmax_value.
+    m = np.maximum.reduce(x, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():
+        return _log_softmax_value(np, x, p)
+    np.subtract(x, m, out=x)
+    e = np.exp(x, out=temp(x, 0))
+    return np.subtract(x, np.log(np.add.reduce(e, axis=-1, keepdims=True)), out=x)
+
+
 LOG_SOFTMAX = Spec(
     name="log_softmax",
     family="normalizing",
@@ -190,6 +216,7 @@ LOG_SOFTMAX = Spec(
     params=(_AXES, _WHERE),
     properties=Properties((-math.inf, 0.0), "(-inf, 0]", True, "C-inf", False),
     references=(BRIDLE,),
+    numpy_value=_log_softmax_kernel,
     value=_log_softmax_value,
     vjp=_log_softmax_vjp,
     mp=lambda mp, row, p: [v - mp.log(mp.fsum(mp.exp(u) for u in row)) for v in row],
@@ -344,6 +371,15 @@ def _glu_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
     return [row[i] / (1 + mp.exp(-row[h + i])) for i in range(h)]
 
 
+def _glu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # NumPy row kernel (whole rows, axis -1): a * sigmoid(b) on the two halves, as
+    # _glu_value, with the sigmoid written into a temporary.
+    h = x.shape[-1] // 2
+    a, b = x[..., :h], x[..., h:]
+    s = sigmoid_into(b, temp(b, 0), 1)
+    return np.multiply(a, s, out=s)
+
+
 GLU = Spec(
     name="glu",
     family="gated",
@@ -353,6 +389,7 @@ GLU = Spec(
     params=(_AXIS,),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", False, "C-inf", False),
     references=(GLU_PAPER,),
+    numpy_value=_glu_kernel,
     value=_glu_value,
     vjp=_glu_vjp,
     mp=_glu_mp,

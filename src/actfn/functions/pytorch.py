@@ -63,11 +63,12 @@ def _to_xp(xp: Any, like: Any, a: np.ndarray[Any, Any]) -> Any:
 
 def _leaky(xp: Any, x: Any, a: Any) -> Any:
     # x for x >= 0, a x below: one rounding (none for x >= 0), for any slope a.
-    # A zero slope gives -0 (as 0 * x for x < 0) without 0 * -inf = NaN at -inf.
+    # A zero slope gives 0 * x (-0 for x < 0, NaN for NaN) except at -inf, where
+    # 0 * -inf would be NaN: -0 there.
     if isinstance(a, float):
-        below = a * x if a != 0.0 else -xp.zeros_like(x)
+        below = a * x if a != 0.0 else xp.where(xp.isinf(x), -xp.zeros_like(x), 0.0 * x)
     else:
-        below = xp.where(a == 0.0, -xp.zeros_like(x), a * x)
+        below = xp.where((a == 0.0) & xp.isinf(x), -xp.zeros_like(x), a * x)
     return xp.where(x >= 0.0, x, below)
 
 

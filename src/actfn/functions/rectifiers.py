@@ -6,7 +6,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .._activation import REQUIRED, Param, Properties, Real, Reference, Spec, min_norm
+from .._engine import temp
+from .._kernels import mask, native, not_above, select
 
 RELU_PAPER = Reference(
     "Nair & Hinton (2010), Rectified Linear Units Improve Restricted Boltzmann Machines, ICML",
@@ -85,6 +89,14 @@ def _relu_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return pos - ns * max(t - x, mp.mpf(0))
 
 
+@native(lambda p: p["threshold"] == 0.0 and p["negative_slope"] == 0.0 and p["max_value"] is None)
+def _relu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # NumPy kernel: max(x, 0) in place for the default parameters.
+    if p["threshold"] == 0.0 and p["negative_slope"] == 0.0 and p["max_value"] is None:
+        return np.maximum(x, 0.0, out=x)
+    return _relu_value(np, x, p)
+
+
 RELU = Spec(
     name="relu",
     family="rectifiers",
@@ -104,6 +116,7 @@ RELU = Spec(
     ),
     properties=Properties((0.0, math.inf), "[0, inf)", True, "C0", False),
     references=(RELU_PAPER,),
+    numpy_value=_relu_kernel,
     value=_relu_value,
     derivative=_relu_derivative,
     mp=_relu_mp,
@@ -143,8 +156,8 @@ array([-7.5, -5. , -2.5,  0. ,  5. ])""",
 def _leaky_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # x if x >= 0 else a*x: correct for any slope (max(x, a*x) is not when a > 1).
     a = p["negative_slope"]
-    # a = 0: -0 (what 0 * x gives for x < 0) without 0 * -inf = NaN at x = -inf.
-    below = a * x if a != 0.0 else -xp.zeros_like(x)
+    # a = 0: 0 * x (-0 for x < 0, NaN for NaN) except 0 * -inf = NaN: there -0.
+    below = a * x if a != 0.0 else xp.where(xp.isinf(x), -xp.zeros_like(x), 0.0 * x)
     return xp.where(x >= 0.0, x, below)
 
 
@@ -155,6 +168,19 @@ def _leaky_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x == 0.0, min_norm(a, 1.0) * one, d)
 
 
+def _leaky_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # x if x >= 0 else a*x without a select: for 0 < a <= 1 and for a < 0 that is
+    # max(a*x, x), for a > 1 min(a*x, x) (equal arguments give the second, x,
+    # as the generic form does for x = -0).
+    a = p["negative_slope"]
+    if a == 0.0:
+        return _leaky_value(np, x, p)
+    t = np.multiply(x, a, out=temp(x, 0))
+    if a > 1.0:
+        return np.minimum(t, x, out=t)
+    return np.maximum(t, x, out=t)
+
+
 LEAKY_RELU = Spec(
     name="leaky_relu",
     family="rectifiers",
@@ -163,6 +189,7 @@ LEAKY_RELU = Spec(
     params=(Param("negative_slope", 0.2, Real(), "Slope a for negative inputs."),),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", False),
     references=(LEAKY_PAPER,),
+    numpy_value=_leaky_kernel,
     value=_leaky_value,
     derivative=_leaky_derivative,
     mp=lambda mp, x, p: x if x >= 0 else p["negative_slope"] * x,
@@ -193,6 +220,11 @@ def _relu6_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.astype((x > 0.0) & (x < 6.0), x.dtype)
 
 
+@native()
+def _relu6_kernel(x: Any, p: dict[str, Any]) -> Any:
+    return np.clip(x, 0.0, 6.0, out=x)
+
+
 RELU6 = Spec(
     name="relu6",
     family="rectifiers",
@@ -201,6 +233,7 @@ RELU6 = Spec(
     params=(),
     properties=Properties((0.0, 6.0), "[0, 6]", True, "C0", False),
     references=(RELU6_PAPER,),
+    numpy_value=_relu6_kernel,
     value=lambda xp, x, p: xp.clip(x, 0.0, 6.0),
     derivative=_relu6_derivative,
     mp=lambda mp, x, p: min(max(x, mp.mpf(0)), mp.mpf(6)),
@@ -217,6 +250,19 @@ array([0., 3., 6.])""",
 
 
 # ------------------------------------------------------------------------ threshold
+
+
+# Exact in float32 too: x > threshold is decided exactly (not_above) and
+# default_value is rounded once to the block's dtype, as the final rounding would.
+@native()
+def _threshold_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # x where x > threshold, default_value elsewhere; NaN stays NaN, as the generic
+    # form (wrapped by the NaN rule): keep = not (x <= threshold).
+    keep = np.less_equal(x, not_above(p["threshold"], x.dtype), out=mask(x, 0))
+    np.logical_not(keep, out=keep)
+    with np.errstate(over="ignore"):
+        v = np.array(p["default_value"], dtype=x.dtype)
+    return select(x, keep, v[()], 1)
 
 
 THRESHOLD = Spec(
@@ -239,6 +285,7 @@ THRESHOLD = Spec(
         (-1.0, math.inf), "{v} and (threshold, inf)", True, "discontinuous", False
     ),
     references=(KERAS_DOCS,),
+    numpy_value=_threshold_kernel,
     value=lambda xp, x, p: xp.where(x > p["threshold"], x, xp.full_like(x, p["default_value"])),
     # At the jump the pieces have slopes 0 and 1: the rule gives 0.
     derivative=lambda xp, x, p: xp.astype(x > p["threshold"], x.dtype),
@@ -254,6 +301,11 @@ array([-9., -9.,  2.])""",
 )
 
 
+@native()
+def _linear_kernel(x: Any, p: dict[str, Any]) -> Any:
+    return x
+
+
 LINEAR = Spec(
     name="linear",
     family="rectifiers",
@@ -262,6 +314,7 @@ LINEAR = Spec(
     params=(),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C-inf", True),
     references=(KERAS_DOCS,),
+    numpy_value=_linear_kernel,
     value=lambda xp, x, p: xp.asarray(x, copy=True),
     derivative=lambda xp, x, p: xp.ones_like(x),
     mp=lambda mp, x, p: x,

@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .._activation import Param, Properties, Real, Reference, Spec
+from .._engine import narrow, temp
+from .._kernels import mask, native, not_above, scratch, select
 
 DONOHO = Reference(
     "Donoho & Johnstone (1994), Ideal spatial adaptation by wavelet shrinkage, Biometrika",
@@ -29,6 +33,17 @@ def _soft_shrink_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x > t, x - t, xp.where(x < -t, x + t, zero))
 
 
+def _soft_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # max(x - t, 0) + min(x + t, 0): one term is exactly +0 everywhere, and NaN
+    # stays NaN (maximum/minimum propagate it), as the generic form (NaN rule).
+    t = p["threshold"]
+    lo = np.add(x, t, out=temp(x, 0))
+    np.minimum(lo, 0.0, out=lo)
+    np.subtract(x, t, out=x)
+    np.maximum(x, 0.0, out=x)
+    return np.add(x, lo, out=x)
+
+
 SOFT_SHRINK = Spec(
     name="soft_shrink",
     family="shrinkage",
@@ -40,6 +55,7 @@ SOFT_SHRINK = Spec(
     params=(_T,),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", True),
     references=(DONOHO,),
+    numpy_value=_soft_shrink_kernel,
     value=_soft_shrink_value,
     # Kinks at +-threshold: one side is flat, so the rule gives 0.
     derivative=lambda xp, x, p: _passes(xp, x, p["threshold"]),
@@ -60,6 +76,16 @@ array([-1.5,  0. ,  0.5])""",
 )
 
 
+# Exact in float32 too: |x| is exact and |x| > threshold is decided exactly.
+@native()
+def _hard_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
+    a = np.abs(x, out=scratch(x, 0))
+    # 0 where |x| <= threshold; NaN stays NaN, as the generic form (NaN rule).
+    keep = np.less_equal(a, not_above(p["threshold"], x.dtype), out=mask(x, 1))
+    np.logical_not(keep, out=keep)
+    return select(x, keep, 0.0, 2)
+
+
 HARD_SHRINK = Spec(
     name="hard_shrink",
     family="shrinkage",
@@ -68,6 +94,7 @@ HARD_SHRINK = Spec(
     params=(_T,),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "discontinuous", True),
     references=(DONOHO,),
+    numpy_value=_hard_shrink_kernel,
     value=lambda xp, x, p: xp.where(xp.abs(x) > p["threshold"], x, xp.zeros_like(x)),
     # At the jumps the pieces have slopes 0 and 1: the rule gives 0.
     derivative=lambda xp, x, p: _passes(xp, x, p["threshold"]),
@@ -133,6 +160,47 @@ def _tanh_shrink_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return t * t
 
 
+# Rounded to float32 or narrower, x - tanh(x) in float64 has a relative error of
+# about 3 eps / x^2 (eps = 2^-53): below 1e-9 for |x| >= 1e-3, so far under the
+# 2^-25 that one float32 rounding tolerates.  Below that cut three terms of the
+# series leave a truncation error of (62/2835) x^6 < 1e-19 relative.
+_TANH_SHRINK_NARROW_CUT = 1e-3
+
+
+def _tanh_shrink_narrow(x: Any, t: Any) -> Any:
+    c0, c1, c2 = _TANH_SHRINK_SERIES[:3]
+    z = np.multiply(x, x, out=temp(x, 1))
+    s = np.multiply(z, c2, out=temp(x, 2))
+    np.add(s, c1, out=s)
+    np.multiply(s, z, out=s)
+    np.add(s, c0, out=s)
+    np.multiply(s, z, out=s)
+    np.multiply(s, x, out=s)
+    big = np.greater_equal(np.abs(x, out=z), _TANH_SHRINK_NARROW_CUT, out=mask(x, 3))
+    return select(t, big, s, 4)
+
+
+def _tanh_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # x - tanh(x), with the series of _tanh_shrink_value on the elements below
+    # the cut only (gathered, so the 22-term Horner loop runs on those alone).
+    t = np.tanh(x, out=temp(x, 0))
+    np.subtract(x, t, out=t)
+    if narrow():
+        return _tanh_shrink_narrow(x, t)
+    small = np.less(np.abs(x, out=temp(x, 1)), _TANH_SHRINK_CUT, out=mask(x, 2))
+    xs = x[small]
+    if xs.size:
+        z = xs * xs
+        acc = np.full_like(xs, _TANH_SHRINK_SERIES[-1])
+        for c in reversed(_TANH_SHRINK_SERIES[:-1]):
+            np.multiply(acc, z, out=acc)
+            np.add(acc, c, out=acc)
+        np.multiply(acc, z, out=acc)
+        np.multiply(acc, xs, out=acc)
+        t[small] = acc
+    return t
+
+
 TANH_SHRINK = Spec(
     name="tanh_shrink",
     family="shrinkage",
@@ -141,6 +209,7 @@ TANH_SHRINK = Spec(
     params=(),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C-inf", True),
     references=(KERAS_DOCS,),
+    numpy_value=_tanh_shrink_kernel,
     value=_tanh_shrink_value,
     derivative=_tanh_shrink_derivative,
     mp=lambda mp, x, p: x - mp.tanh(x),

@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import _numerics as nm
 from .._activation import Param, Properties, Real, Reference, Spec
+from .._engine import temp
+from .._kernels import exp_neg_abs, native, sigmoid_into
 
 KERAS_DOCS = Reference("Keras 3 API: activations", "https://keras.io/api/layers/activations/")
 HARD_SIGMOID_PAPER = Reference(
@@ -40,6 +44,10 @@ def _sigmoid_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return nm.sigmoid(xp, x) * nm.sigmoid(xp, -x)
 
 
+def _sigmoid_kernel(x: Any, p: dict[str, Any]) -> Any:
+    return sigmoid_into(x, temp(x, 0), 1)
+
+
 SIGMOID = Spec(
     name="sigmoid",
     family="sigmoidal",
@@ -48,6 +56,7 @@ SIGMOID = Spec(
     params=(),
     properties=Properties((0.0, 1.0), "(0, 1)", True, "C-inf", False),
     references=(LECUN,),
+    numpy_value=_sigmoid_kernel,
     value=lambda xp, x, p: nm.sigmoid(xp, x),
     derivative=_sigmoid_derivative,
     mp=_sigmoid_mp,
@@ -77,6 +86,12 @@ def _hard_sigmoid_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where((x > -3.0) & (x < 3.0), xp.full_like(x, 1.0 / 6.0), xp.zeros_like(x))
 
 
+def _hard_sigmoid_kernel(x: Any, p: dict[str, Any]) -> Any:
+    np.add(x, 3.0, out=x)
+    np.divide(x, 6.0, out=x)
+    return np.clip(x, 0.0, 1.0, out=x)
+
+
 HARD_SIGMOID = Spec(
     name="hard_sigmoid",
     family="sigmoidal",
@@ -88,6 +103,7 @@ HARD_SIGMOID = Spec(
     params=(),
     properties=Properties((0.0, 1.0), "[0, 1]", True, "C0", False),
     references=(HARD_SIGMOID_PAPER,),
+    numpy_value=_hard_sigmoid_kernel,
     value=_hard_sigmoid_value,
     derivative=_hard_sigmoid_derivative,
     mp=lambda mp, x, p: min(max((x + 3) / 6, mp.mpf(0)), mp.mpf(1)),
@@ -110,6 +126,14 @@ array([0.  , 0.5 , 0.75, 1.  ])""",
 # --------------------------------------------------------------------- log_sigmoid
 
 
+def _log_sigmoid_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # min(x, 0) - log1p(exp(-|x|)), as _numerics.log_sigmoid.
+    t = exp_neg_abs(x, temp(x, 0))
+    np.log1p(t, out=t)
+    np.minimum(x, 0.0, out=x)
+    return np.subtract(x, t, out=x)
+
+
 LOG_SIGMOID = Spec(
     name="log_sigmoid",
     family="sigmoidal",
@@ -118,6 +142,7 @@ LOG_SIGMOID = Spec(
     params=(),
     properties=Properties((-math.inf, 0.0), "(-inf, 0)", True, "C-inf", False),
     references=(KERAS_DOCS,),
+    numpy_value=_log_sigmoid_kernel,
     value=lambda xp, x, p: nm.log_sigmoid(xp, x),
     derivative=lambda xp, x, p: nm.sigmoid(xp, -x),
     mp=lambda mp, x, p: -mp.log1p(mp.exp(-x)),
@@ -136,6 +161,12 @@ array([-1.00000000e+03, -6.93147181e-01, -4.24835426e-18])""",
 # ------------------------------------------------------------------ sparse_sigmoid
 
 
+def _sparse_sigmoid_kernel(x: Any, p: dict[str, Any]) -> Any:
+    np.add(x, 1.0, out=x)
+    np.multiply(x, 0.5, out=x)
+    return np.clip(x, 0.0, 1.0, out=x)
+
+
 SPARSE_SIGMOID = Spec(
     name="sparse_sigmoid",
     family="sigmoidal",
@@ -147,6 +178,7 @@ SPARSE_SIGMOID = Spec(
     params=(),
     properties=Properties((0.0, 1.0), "[0, 1]", True, "C0", False),
     references=(SPARSE_PAPER,),
+    numpy_value=_sparse_sigmoid_kernel,
     # (x + 1) * 0.5: the sum rounds once and halving is exact.
     value=lambda xp, x, p: xp.clip((x + 1.0) * 0.5, 0.0, 1.0),
     derivative=lambda xp, x, p: xp.where(
@@ -165,6 +197,10 @@ array([0.  , 0.5 , 0.75, 1.  ])""",
 # ------------------------------------------------------------------------------ tanh
 
 
+def _tanh_kernel(x: Any, p: dict[str, Any]) -> Any:
+    return np.tanh(x, out=x)
+
+
 TANH = Spec(
     name="tanh",
     family="sigmoidal",
@@ -173,6 +209,7 @@ TANH = Spec(
     params=(),
     properties=Properties((-1.0, 1.0), "(-1, 1)", True, "C-inf", True),
     references=(LECUN,),
+    numpy_value=_tanh_kernel,
     value=lambda xp, x, p: xp.tanh(x),
     derivative=lambda xp, x, p: nm.sech2(xp, x),
     mp=lambda mp, x, p: mp.tanh(x),
@@ -194,6 +231,13 @@ def _hard_tanh_check(fname: str, p: dict[str, Any]) -> None:
         )
 
 
+# Bounds that float32 represents without overflow: clipping to their float32
+# roundings, then rounding, gives what clipping in float64 and rounding gives.
+@native(lambda p: max(abs(p["min_val"]), abs(p["max_val"])) <= 3e38)
+def _hard_tanh_kernel(x: Any, p: dict[str, Any]) -> Any:
+    return np.clip(x, p["min_val"], p["max_val"], out=x)
+
+
 HARD_TANH = Spec(
     name="hard_tanh",
     family="sigmoidal",
@@ -205,6 +249,7 @@ HARD_TANH = Spec(
     ),
     properties=Properties((-1.0, 1.0), "[-1, 1]", True, "C0", True),
     references=(HARDTANH_PAPER,),
+    numpy_value=_hard_tanh_kernel,
     value=lambda xp, x, p: xp.clip(x, p["min_val"], p["max_val"]),
     # Kinks at l and u: one side is flat, so the rule gives 0.
     derivative=lambda xp, x, p: xp.astype((x > p["min_val"]) & (x < p["max_val"]), x.dtype),
@@ -242,6 +287,18 @@ def _softsign_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return r * r
 
 
+# Beyond 2^60, x/(1 + |x|) rounds to +-1 in float64; clipping there first makes
+# +-inf give +-1 without a select (the generic form's special case).
+_SOFTSIGN_CLIP = 2.0**60
+
+
+def _softsign_kernel(x: Any, p: dict[str, Any]) -> Any:
+    np.clip(x, -_SOFTSIGN_CLIP, _SOFTSIGN_CLIP, out=x)
+    t = np.abs(x, out=temp(x, 0))
+    np.add(t, 1.0, out=t)
+    return np.divide(x, t, out=t)
+
+
 SOFTSIGN = Spec(
     name="softsign",
     family="sigmoidal",
@@ -250,6 +307,7 @@ SOFTSIGN = Spec(
     params=(),
     properties=Properties((-1.0, 1.0), "(-1, 1)", True, "C1", True),
     references=(SOFTSIGN_PAPER,),
+    numpy_value=_softsign_kernel,
     value=_softsign_value,
     derivative=_softsign_derivative,
     mp=lambda mp, x, p: x / (1 + abs(x)),

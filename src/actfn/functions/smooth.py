@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import _numerics as nm
 from .._activation import Boolean, Param, Properties, Real, Reference, Spec, min_norm
+from .._engine import narrow, temp
+from .._kernels import exp_neg_abs, mask, select, sigmoid_into
 
 SOFTPLUS_PAPER = Reference(
     "Dugas, Bengio, Bélisle, Nadeau & Garcia (2001), Incorporating Second-Order Functional "
@@ -131,6 +136,16 @@ def _softplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(_above(xp, x, beta, thr), xp.ones_like(d), d)
 
 
+def _softplus_kernel(x: Any, p: dict[str, Any]) -> Any:
+    if p["beta"] != 1.0 or p["threshold"] is not None:
+        return _softplus_value(np, x, p)
+    # max(x, 0) + log1p(exp(-|x|)), as _numerics.softplus.
+    t = exp_neg_abs(x, temp(x, 0))
+    np.log1p(t, out=t)
+    np.maximum(x, 0.0, out=x)
+    return np.add(x, t, out=x)
+
+
 def _softplus_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     beta, thr = mp.mpf(p["beta"]), p["threshold"]
     if thr is not None and beta * x > thr:
@@ -181,6 +196,7 @@ SOFTPLUS = Spec(
     "it is accurate for any β, including β x beyond the overflow point.  With a "
     "threshold t the function jumps from softplus to x at β x = t (a jump of about "
     "e^-t/β); the derivative there is 1 above the switch.",
+    numpy_value=_softplus_kernel,
     differences="PyTorch's softplus switches to x above threshold=20, an error of up to "
     "2e-9 relative; actfn is exact at every x unless threshold is given "
     "(threshold=20.0 reproduces PyTorch).",
@@ -206,6 +222,12 @@ def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return s + xc * s * nm.sigmoid(xp, -x)
 
 
+def _silu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    s = sigmoid_into(x, temp(x, 0), 1)
+    xm = np.maximum(x, -800.0, out=temp(x, 1))  # as the generic form: -inf gives -0
+    return np.multiply(xm, s, out=s)
+
+
 SILU = Spec(
     name="silu",
     aliases=("swish",),
@@ -218,6 +240,7 @@ SILU = Spec(
     references=(SILU_PAPER, SWISH_PAPER),
     # Below -800, x sigmoid(x) is -0 in float64; max(x, -800) keeps -inf * 0 away.
     value=lambda xp, x, p: xp.maximum(x, -800.0) * nm.sigmoid(xp, x),
+    numpy_value=_silu_kernel,
     derivative=_silu_derivative,
     mp=lambda mp, x, p: x / (1 + mp.exp(-x)),
     equivalents={
@@ -243,6 +266,14 @@ def _hard_silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x == 3.0, min_norm(1.5, 1.0) * one, d)
 
 
+def _hard_silu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    t = np.add(x, 3.0, out=temp(x, 0))
+    np.divide(t, 6.0, out=t)
+    np.clip(t, 0.0, 1.0, out=t)
+    xm = np.maximum(x, -3.0, out=temp(x, 1))  # as the generic form: -inf gives -0
+    return np.multiply(xm, t, out=t)
+
+
 HARD_SILU = Spec(
     name="hard_silu",
     aliases=("hard_swish",),
@@ -255,6 +286,7 @@ HARD_SILU = Spec(
     params=(),
     properties=Properties((-0.375, math.inf), "[-0.375, inf)", False, "C0", False),
     references=(HARD_SWISH_PAPER,),
+    numpy_value=_hard_silu_kernel,
     # x * ((x + 3)/6): x + 3 is exact near -3, so no cancellation there.
     # (max(x, -3) keeps -inf * 0 away; below -3 the product is -3 * 0 = -0.)
     value=lambda xp, x, p: xp.maximum(x, -3.0) * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
@@ -322,6 +354,32 @@ def _gelu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     return mp.erfc(-x / mp.sqrt(2)) / 2 + x * mp.exp(-(x**2) / 2) / mp.sqrt(2 * mp.pi)
 
 
+def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # The operations of _gelu_value; its two selects are bitwise selects.
+    xs = np.maximum(x, _GELU_FLOOR, out=temp(x, 0))
+    if p["approximate"]:
+        u = np.multiply(xs, _GELU_C, out=temp(x, 1))
+        np.multiply(u, xs, out=u)
+        np.multiply(u, xs, out=u)
+        np.add(xs, u, out=u)
+        np.multiply(u, _SQRT_2_OVER_PI, out=u)
+        np.multiply(u, 2.0, out=u)
+        s = sigmoid_into(u, temp(x, 2), 3)
+        r = np.multiply(xs, s, out=s)
+    else:
+        # 0.5 * xs * erfc(-xs / sqrt 2), SciPy's erfc written into a temporary
+        # (an import statement, safe when several threads get here first).
+        special = importlib.import_module("scipy.special")
+        u = np.multiply(xs, -_INV_SQRT2, out=temp(x, 1))
+        special.erfc(u, out=u)
+        r = np.multiply(xs, 0.5, out=temp(x, 2))
+        np.multiply(r, u, out=r)
+    # x < -40: -0.0; x = +inf: x.  (x == xs elsewhere, NaN included via maximum.)
+    keep = np.less(x, _GELU_FLOOR, out=mask(x, 1))
+    select(r, np.logical_not(keep, out=keep), -0.0, 5)
+    return select(r, np.not_equal(x, math.inf, out=keep), math.inf, 5)
+
+
 GELU = Spec(
     name="gelu",
     family="smooth",
@@ -342,6 +400,7 @@ GELU = Spec(
     # The minimum -0.169971207479903661693868 is at x = -0.751791524693564457 (mpmath).
     properties=Properties((-0.16997120747990366, math.inf), "[-0.17, inf)", False, "C-inf", False),
     references=(GELU_PAPER,),
+    numpy_value=_gelu_kernel,
     value=_gelu_value,
     derivative=_gelu_derivative,
     mp=_gelu_mp,
@@ -394,6 +453,20 @@ def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return t + xc * sech2 * nm.sigmoid(xp, x)
 
 
+def _mish_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # x * (n/(n + 2)), n = e (e + 2), e = exp(min(x, 40)), as _mish_value.  Above 40
+    # n > 2^54, so n + 2 == n and the factor is exactly 1: x passes through
+    # unchanged without the select.
+    e = np.minimum(x, _MISH_CAP, out=temp(x, 0))
+    np.exp(e, out=e)
+    n = np.add(e, 2.0, out=temp(x, 1))
+    np.multiply(e, n, out=n)
+    d = np.add(n, 2.0, out=e)
+    np.divide(n, d, out=n)
+    xm = np.maximum(x, -800.0, out=d)  # as the generic form: -inf gives -0
+    return np.multiply(xm, n, out=n)
+
+
 MISH = Spec(
     name="mish",
     family="smooth",
@@ -402,6 +475,7 @@ MISH = Spec(
     params=(),
     properties=Properties((-0.3088434130172504, math.inf), "[-0.3088, inf)", False, "C-inf", False),
     references=(MISH_PAPER,),
+    numpy_value=_mish_kernel,
     value=_mish_value,
     derivative=_mish_derivative,
     mp=lambda mp, x, p: x * mp.tanh(mp.log1p(mp.exp(x))),
@@ -428,7 +502,9 @@ def _squareplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # the terms first: b / (2 (h - x)) = (b / (h/2 - x/2)) / 4.  (Halving first
     # everywhere would round subnormal x twice.)
     den_big = xp.isinf(den)
-    neg_val = xp.where(den_big, 0.25 * (b / (0.5 * h - 0.5 * x)), b / xp.where(den_big, 1.0, den))
+    one = xp.ones_like(x)
+    half = xp.where(den_big, 0.5 * h - 0.5 * x, one)  # > 0 where used (x < 0)
+    neg_val = xp.where(den_big, 0.25 * (b / half), b / xp.where(den_big, one, den))
     pos = xp.where(xp.isinf(pos) & xp.isfinite(x), 0.5 * x + 0.5 * h, pos)
     return xp.where(neg, neg_val, pos)
 
@@ -445,6 +521,27 @@ def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(neg, b / (2.0 * den), 0.5 * (1.0 + ratio))
 
 
+def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # As _squareplus_value: h - x = h + |x| for x < 0, so both branches come from
+    # s = h + |x| (no cancellation): (x + h)/2 = s/2 for x >= 0, b/(2 s) below.
+    b = p["b"]
+    if narrow():
+        # Rounded to float32 or narrower: |x| <= 3.5e38, so x^2 + b does not
+        # overflow in float64 and sqrt(x^2 + b) is within 1.5 float64 ULPs of h.
+        h = np.multiply(x, x, out=temp(x, 0))
+        np.add(h, b, out=h)
+        np.sqrt(h, out=h)
+    else:
+        h = np.hypot(x, math.sqrt(b), out=temp(x, 0))
+    s = np.abs(x, out=temp(x, 1))
+    np.add(h, s, out=s)
+    pos = np.greater_equal(x, 0.0, out=mask(x, 2))
+    r = np.multiply(s, 0.5, out=h)
+    np.multiply(s, 2.0, out=s)
+    np.divide(b, s, out=s)
+    return select(r, pos, s, 3)
+
+
 SQUAREPLUS = Spec(
     name="squareplus",
     family="smooth",
@@ -455,6 +552,7 @@ SQUAREPLUS = Spec(
     ),
     properties=Properties((0.0, math.inf), "(0, inf)", True, "C-inf", False),
     references=(SQUAREPLUS_PAPER,),
+    numpy_value=_squareplus_kernel,
     value=_squareplus_value,
     derivative=_squareplus_derivative,
     mp=lambda mp, x, p: (x + mp.sqrt(x * x + p["b"])) / 2,
@@ -475,6 +573,16 @@ def _sparse_plus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     return xp.where(x >= 1.0, x, xp.where(x <= -1.0, 0.0 * q, q))
 
 
+def _sparse_plus_kernel(x: Any, p: dict[str, Any]) -> Any:
+    # q = (clip(x, -1, 1) + 1)^2 / 4 is 0 for x <= -1 and 1 for x >= 1, and
+    # q >= x on (-1, 1) ((x + 1)^2/4 - x = (x - 1)^2/4): max(q, x) is the function.
+    q = np.clip(x, -1.0, 1.0, out=temp(x, 0))
+    np.add(q, 1.0, out=q)
+    np.multiply(q, q, out=q)
+    np.multiply(q, 0.25, out=q)
+    return np.maximum(q, x, out=q)
+
+
 SPARSE_PLUS = Spec(
     name="sparse_plus",
     family="smooth",
@@ -486,6 +594,7 @@ SPARSE_PLUS = Spec(
     params=(),
     properties=Properties((0.0, math.inf), "[0, inf)", True, "C1", False),
     references=(SPARSE_PAPER,),
+    numpy_value=_sparse_plus_kernel,
     value=_sparse_plus_value,
     derivative=lambda xp, x, p: xp.clip((x + 1.0) * 0.5, 0.0, 1.0),
     mp=lambda mp, x, p: mp.mpf(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),
