@@ -34,10 +34,14 @@ ORDINARY = (
 
 
 def points(f: actfn.Activation, p: dict[str, Any]) -> np.ndarray[Any, Any]:
-    """Ordinary points, the edges, and every kink of ``f`` with parameters ``p``."""
+    """Ordinary points, the edges, and every kink of ``f`` with parameters ``p``,
+    inside f's domain."""
     full = f.configure(**p).defaults if p else f.defaults
     kinks = tuple(float(k) for k in f.spec.kinks(full))
-    return np.array(sorted(set(ORDINARY + EDGES + kinks)), dtype=np.float64)
+    pts = np.array(sorted(set(ORDINARY + EDGES + kinks)), dtype=np.float64)
+    # only where f is defined (log1mexp: x >= 0; its end point 0 is an edge)
+    lo, hi = f.spec.domain
+    return pts[(pts >= lo) & (pts <= hi)]
 
 
 def name_of(xp: Any) -> str:

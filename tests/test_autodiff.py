@@ -18,7 +18,7 @@ import pytest
 import actfn
 from _arrays import ORDINARY, points, ulps
 
-from conftest import AXIS, ELEMENTWISE, by_name, params_for
+from conftest import AXIS, ELEMENTWISE, by_name, in_domain, params_for
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed")
 jax = pytest.importorskip("jax", reason="JAX not installed")
@@ -178,6 +178,16 @@ def test_kink_rule_through_autodiff(f: actfn.Activation, torch_path: str) -> Non
 SMOOTH = [f for f in ELEMENTWISE if f.properties.smoothness == "C-inf"]
 
 
+def _fd_step(f: actfn.Activation, xo: np.ndarray[Any, Any]) -> Any:
+    """The step of the central differences of f.derivative: 1e-5, times the distance
+    to a finite end of f's domain where that is below 1.  Near such an end the
+    derivatives grow (log1mexp's second derivative is about -1/x^2 near 0, its
+    fourth about -6/x^4), and the scaled step keeps the error h^2 f'''' / 6 below
+    1e-9 of f''."""
+    lo, hi = f.spec.domain
+    return 1e-5 * np.minimum(np.minimum(xo - lo, hi - xo), 1.0)
+
+
 @pytest.mark.parametrize("f", **by_name(SMOOTH))
 def test_second_derivative_is_finite(f: actfn.Activation) -> None:
     p = params_for(f)
@@ -198,8 +208,8 @@ def test_second_derivative_is_finite(f: actfn.Activation) -> None:
         assert np.isfinite(second[np.isfinite(d1)]).all()
     # At ordinary points, against a central difference of f.derivative: error
     # about h^2 f''' + eps/h, below 1e-7 with h = 1e-5 (|x| <= 6.5).
-    xo = np.array(ORDINARY)
-    h = 1e-5
+    xo = in_domain(f, np.array(ORDINARY))
+    h = _fd_step(f, xo)
     fd = (f.derivative(xo + h, **p) - f.derivative(xo - h, **p)) / (2 * h)
     idx = np.searchsorted(x, xo)
     assert np.allclose(second_t[idx], fd, rtol=1e-5, atol=1e-7)
@@ -210,15 +220,15 @@ def test_second_derivative_is_finite(f: actfn.Activation) -> None:
 def test_derivative_itself_is_differentiable(f: actfn.Activation, torch_path: str) -> None:
     # f.derivative on a tensor that requires a gradient is part of the graph too.
     p = params_for(f)
-    x = torch.tensor(np.array(ORDINARY), requires_grad=True)
+    xo = in_domain(f, np.array(ORDINARY))
+    x = torch.tensor(xo, requires_grad=True)
     d = f.derivative(x, **p)
-    assert ulps(d.detach().numpy(), f.derivative(np.array(ORDINARY), **p)) <= _tol(f)
+    assert ulps(d.detach().numpy(), f.derivative(xo, **p)) <= _tol(f)
     if not d.requires_grad:  # a constant derivative (linear)
         assert f.name == "linear"
         return
     (second,) = torch.autograd.grad(d.sum(), x)
-    h = 1e-5
-    xo = np.array(ORDINARY)
+    h = _fd_step(f, xo)
     fd = (f.derivative(xo + h, **p) - f.derivative(xo - h, **p)) / (2 * h)
     assert np.allclose(second.numpy(), fd, rtol=1e-5, atol=1e-7)
 
@@ -241,50 +251,127 @@ def _axis_input(f: actfn.Activation) -> np.ndarray[Any, Any]:
 @pytest.mark.parametrize("axis", [-1, 0])
 def test_axis_gradients_equal_vjp(f: actfn.Activation, axis: int, torch_path: str) -> None:
     x = _axis_input(f)
-    g = _cotangent(f(x, axis=axis).shape)
-    want = f.vjp(x, g, axis=axis)
+    p = {**params_for(f), "axis": axis}  # a seed: value and vjp see the same draws
+    g = _cotangent(f(x, **p).shape)
+    want = f.vjp(x, g, **p)
     assert not np.isnan(want).any()
     # The vjp sums cotangents along the axis: its error is absolute, a few ULP of
     # the largest cotangent (|g| <= 2).
     floor = 2.0
+    # Gated units multiply by the gate's derivative, itself within 4 ULP of the
+    # truth in each library (a dozen exp/tanh/expm1 roundings for silu'), so two
+    # libraries' results may differ by twice that.
+    tol = 8.0 if f.kind == "gated" else 4.0
     xt = torch.tensor(x, requires_grad=True)
-    (gt,) = torch.autograd.grad(f(xt, axis=axis), xt, torch.tensor(g))
-    assert ulps(gt.numpy(), want, floor=floor) <= 4.0
+    (gt,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g))
+    assert ulps(gt.numpy(), want, floor=floor) <= tol
     with jax.enable_x64(True):
         xj, gj = jnp.asarray(x), jnp.asarray(g)
-        _, pullback = jax.vjp(lambda v: f(v, axis=axis), xj)
+        _, pullback = jax.vjp(lambda v: f(v, **p), xj)
         (rev,) = pullback(gj)
-        jit_grad = jax.jit(jax.grad(lambda v: (f(v, axis=axis) * gj).sum()))(xj)
+        jit_grad = jax.jit(jax.grad(lambda v: (f(v, **p) * gj).sum()))(xj)
         # Full Jacobians on a corner of x (it has an edge row and two rows to split).
         corner = xj[:2, :4]
-        jac_fwd = jax.jacfwd(lambda v: f(v, axis=axis))(corner)
-        jac_rev = jax.jacrev(lambda v: f(v, axis=axis))(corner)
+        jac_fwd = jax.jacfwd(lambda v: f(v, **p))(corner)
+        jac_rev = jax.jacrev(lambda v: f(v, **p))(corner)
     for got in (np.asarray(rev), np.asarray(jit_grad)):
-        assert ulps(got, want, floor=floor, flush=True) <= 4.0
+        assert ulps(got, want, floor=floor, flush=True) <= tol
     # Forward mode (the transpose of the vjp) and reverse mode give one Jacobian.
     assert ulps(np.asarray(jac_fwd), np.asarray(jac_rev), floor=1.0, flush=True) <= 4.0
 
 
 @pytest.mark.parametrize("f", **by_name(AXIS))
 def test_axis_functions_under_vmap(f: actfn.Activation) -> None:
+    # vmap(f)(x)[i] is f(x[i]): the reference is f on each row (a seeded draw is the
+    # same for every row, as in a loop over rows).  The gradient of the first output
+    # (the reduction's only one) is the vjp of the unit cotangent on it.
     x = _axis_input(f)
+    p = params_for(f)
     with jax.enable_x64(True):
-        rows = np.asarray(jax.vmap(lambda r: f(r))(jnp.asarray(x)))
-        grads = np.asarray(jax.vmap(jax.grad(lambda r: f(r)[0]))(jnp.asarray(x)))
-    assert ulps(rows, f(x), floor=8.0, flush=True) <= 4.0
-    e0 = np.zeros(f(x).shape)
-    e0[:, 0] = 1.0
-    assert ulps(grads, f.vjp(x, e0), floor=1.0, flush=True) <= 4.0
+        rows = np.asarray(jax.vmap(lambda r: f(r, **p))(jnp.asarray(x)))
+        grads = np.asarray(
+            jax.vmap(jax.grad(lambda r: jnp.reshape(f(r, **p), (-1,))[0]))(jnp.asarray(x))
+        )
+    want = np.stack([np.asarray(f(r, **p)) for r in x])
+    assert ulps(rows, want, floor=8.0, flush=True) <= 4.0
+    e0 = np.zeros(want.shape[1:])
+    e0.flat[0] = 1.0
+    want_grads = np.stack([f.vjp(r, e0, **p) for r in x])
+    assert ulps(grads, want_grads, floor=1.0, flush=True) <= 4.0
 
 
 @pytest.mark.parametrize("f", **by_name([f for f in AXIS if f.properties.smoothness == "C-inf"]))
 def test_axis_second_derivatives_are_finite(f: actfn.Activation) -> None:
     x = _axis_input(f)
-    w = _cotangent(f(x).shape)
+    # along the last axis (a reduction too: one output per row)
+    p = {**params_for(f), "axis": -1}
+    w = _cotangent(f(x, **p).shape)
     xt = torch.tensor(x, requires_grad=True)
-    (g1,) = torch.autograd.grad((f(xt) * torch.tensor(w)).sum(), xt, create_graph=True)
+    (g1,) = torch.autograd.grad((f(xt, **p) * torch.tensor(w)).sum(), xt, create_graph=True)
     (g2,) = torch.autograd.grad((g1 * g1).sum(), xt)
     assert np.isfinite(g2.numpy()).all()
     with jax.enable_x64(True):
-        hess = jax.hessian(lambda v: (f(v[None, :]) * jnp.asarray(w[:1])).sum())(jnp.asarray(x[0]))
+        hess = jax.hessian(lambda v: (f(v[None, :], **p) * jnp.asarray(w[:1])).sum())(
+            jnp.asarray(x[0])
+        )
     assert np.isfinite(np.asarray(hess)).all()
+
+
+# ------------------------------------------------------------ array parameters, draws
+
+
+@pytest.mark.parametrize("name", ["prelu", "snake"])
+def test_gradients_in_array_parameters(name: str, torch_path: str) -> None:
+    # A learnable slope / frequency: its gradient comes from autodiff of the generic
+    # form, checked against central differences of the NumPy values; the gradient
+    # in x stays f.vjp (prelu's kink rule at 0 included).
+    f = actfn.ACTIVATIONS[name]
+    x = np.concatenate([np.linspace(-3.0, 3.0, 11), [0.0]])[None, :] * np.ones((3, 1))
+    alpha = np.array([[0.25], [0.5], [1.5]])
+    g = _cotangent(x.shape)
+    h = 1e-6
+    fd = np.array(
+        [
+            ((f(x, alpha=alpha + h * e) - f(x, alpha=alpha - h * e)) * g).sum() / (2 * h)
+            for e in np.eye(3)[:, :, None]
+        ]
+    )[:, None]
+    want_x = f.vjp(x, g, alpha=alpha)
+    xt = torch.tensor(x, requires_grad=True)
+    at = torch.tensor(alpha, requires_grad=True)
+    gx, ga = torch.autograd.grad(f(xt, alpha=at), (xt, at), torch.tensor(g))
+    assert np.allclose(ga.numpy(), fd, rtol=1e-8, atol=1e-8)
+    assert ulps(gx.numpy(), want_x) <= 4.0
+    with jax.enable_x64(True):
+        gxj, gaj = jax.grad(lambda v, a: (f(v, alpha=a) * jnp.asarray(g)).sum(), argnums=(0, 1))(
+            jnp.asarray(x), jnp.asarray(alpha)
+        )
+        # under jit, alpha is traced
+        gaj_jit = jax.jit(jax.grad(lambda a: (f(jnp.asarray(x), alpha=a) * g).sum()))(
+            jnp.asarray(alpha)
+        )
+    assert np.allclose(np.asarray(gaj), fd, rtol=1e-8, atol=1e-8)
+    assert np.allclose(np.asarray(gaj_jit), fd, rtol=1e-8, atol=1e-8)
+    assert ulps(np.asarray(gxj), want_x, flush=True) <= 4.0
+
+
+def test_jax_draws_follow_the_rng() -> None:
+    # rng=None draws anew at each call and a Generator advances, as on NumPy (a
+    # cached jitted computation would repeat its first draw); an int seed repeats.
+    x = np.array([1.0, 2.0, 3.0, 0.5])
+    with jax.enable_x64(True):
+        xj = jnp.asarray(x)
+        for f, p in ((actfn.gumbel_softmax, {}), (actfn.rrelu, {"training": True})):
+            xin = xj if f.name == "gumbel_softmax" else -xj
+            assert not np.array_equal(np.asarray(f(xin, **p)), np.asarray(f(xin, **p))), f.name
+            gen = np.random.default_rng(5)
+            first, second = np.asarray(f(xin, **p, rng=gen)), np.asarray(f(xin, **p, rng=gen))
+            assert not np.array_equal(first, second), f.name
+            again = np.random.default_rng(5)
+            want = f(np.asarray(xin), **p, rng=again), f(np.asarray(xin), **p, rng=again)
+            # the same draws as NumPy's: equal values up to the libraries' exp
+            assert ulps(first, want[0], flush=True) <= 4.0, f.name
+            assert ulps(second, want[1], flush=True) <= 4.0, f.name
+            seeded = np.asarray(f(xin, **p, rng=3))
+            assert np.array_equal(seeded, np.asarray(f(xin, **p, rng=3))), f.name
+            assert ulps(seeded, f(np.asarray(xin), **p, rng=3), flush=True) <= 4.0, f.name

@@ -67,7 +67,8 @@ def _cases(f: actfn.Activation) -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = [{"axis": -1}, {"axis": 0}, {"axis": 1}]
     if f.name in ("softmax", "log_softmax"):
         cases += [{"axis": None}, {"axis": (0, 1)}]
-    return cases
+    # required parameters too: a seed makes the draws of two calls equal
+    return [{**params_for(f), **c} for c in cases]
 
 
 def test_the_no_compute_guard_catches_a_compute() -> None:
@@ -122,12 +123,13 @@ def test_derivative_and_vjp_are_lazy(f: actfn.Activation, dask_path: str) -> Non
 def test_axis_vjp_lazy_across_chunks(f: actfn.Activation) -> None:
     a = _data(f)
     x = da.from_array(a, chunks=(3, 4))
-    gy = np.random.default_rng(1).normal(size=f(a).shape)
+    p = params_for(f)
+    gy = np.random.default_rng(1).normal(size=f(a, **p).shape)
     g = da.from_array(gy, chunks=3)
     with _no_compute():
-        v = f.vjp(x, g)
+        v = f.vjp(x, g, **p)
     with dask.config.set(scheduler="sync"):
-        assert ulps(v.compute(), f.vjp(a, gy), floor=4.0) <= 4.0
+        assert ulps(v.compute(), f.vjp(a, gy, **p), floor=4.0) <= 4.0
 
 
 def test_sparsemax_keeps_the_input_chunks() -> None:
@@ -201,3 +203,23 @@ def test_distributed_cluster_small() -> None:
 def test_distributed_cluster_1e8() -> None:
     # 10^8 elements in 10^6-element chunks (2000 rows x 500 columns each).
     _run_on_cluster(rows=100_000, cols=1000, chunk_rows=2000)
+
+
+def test_array_parameters_and_draws_across_chunks(dask_path: str) -> None:
+    # An alpha per column with the columns split across chunks, and rrelu's
+    # training draws (one per element of the whole array, as on NumPy).
+    a = np.random.default_rng(6).normal(size=(6, 10))
+    x = da.from_array(a, chunks=(3, 4))
+    alpha = np.linspace(0.1, 1.0, 10)
+    cases = [
+        (actfn.prelu, {"alpha": alpha}),
+        (actfn.snake, {"alpha": alpha}),
+        (actfn.rrelu, {"training": True, "rng": 0}),
+    ]
+    for f, p in cases:
+        with _no_compute():
+            r = f(x, **p)
+            d = f.derivative(x, **p)
+        with dask.config.set(scheduler="sync"):
+            assert ulps(r.compute(), f(a, **p)) <= 4.0, f.name
+            assert ulps(d.compute(), f.derivative(a, **p)) <= 4.0, f.name

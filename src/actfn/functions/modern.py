@@ -167,7 +167,8 @@ def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # would give 2u / (1 + sin 2ax), worse).  The derivative has no
     # limit at +-inf: there it is taken at the largest finite floats (the project's
     # convention), and it is NaN where a x overflows.
-    big = 1.7976931348623157e308
+    # (The largest float of x's dtype: float64's would overflow casting to float32.)
+    big = float(xp.finfo(x.dtype).max)
     t = a * xp.clip(x, -big, big)
     c = xp.sin(t) + xp.cos(t)
     return c * c

@@ -86,6 +86,56 @@ def _masked_shifted(xp: Any, x: Any, axes: tuple[int, ...], mask: Any) -> tuple[
     return z, xp.sum(xp.exp(z), axis=axes, keepdims=True)
 
 
+def _shifted_two(xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
+    """x - max(x) as hi + lo exactly (Knuth's TwoSum); lo = 0 where hi is infinite.
+
+    exp(x - m) turns the rounding of x - m (up to half an ULP of |x - m|, which
+    reaches 700 in float64) into a relative error of |x - m| ULPs; with the low
+    part, exp(hi + lo) = exp(hi) (1 + lo) to within lo^2.
+    """
+    z = _shifted(xp, x, axes)
+    # TwoSum of a = x and b = -max on finite values only (elsewhere lo = 0).
+    m = xp.max(x, axis=axes, keepdims=True)
+    ok = xp.isfinite(z) & xp.isfinite(x) & xp.isfinite(m)
+    zero = xp.zeros_like(z)
+    a = xp.where(ok, x, zero)
+    b = xp.where(ok, -m, zero)
+    s = xp.where(ok, z, zero)
+    bb = s - a
+    lo = (a - (s - bb)) + (b - bb)
+    return z, lo
+
+
+def _softmax_parts(xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    """(z, e, rest): z = x - max as hi + lo, e = exp(z) corrected by lo, and
+    rest = sum(e) - 1 computed without rounding the 1 (the maxima contribute
+    exactly 1 each; rest is the sum of the others plus their count minus 1)."""
+    z, lo = _shifted_two(xp, x, axes)
+    eh = xp.exp(z)
+    e = eh + eh * lo
+    top = z == 0.0
+    zero = xp.zeros_like(e)
+    count = xp.sum(xp.astype(top, x.dtype), axis=axes, keepdims=True)
+    rest = _sum_last(xp, xp.where(top, zero, e), axes) + (count - 1.0)
+    return (z, lo), e, rest
+
+
+def _sum_last(xp: Any, v: Any, axes: tuple[int, ...]) -> Any:
+    """sum(v, axes, keepdims=True), with the summed axes moved last and made one
+    contiguous axis first: NumPy sums a contiguous axis pairwise (error growing
+    like log n), but across a strided one term by term (like n): 14 ULP against
+    3 for a softmax over 10^4 rows along axis 0."""
+    nd = v.ndim
+    if axes == (nd - 1,):
+        return xp.sum(v, axis=-1, keepdims=True)
+    keep = [i for i in range(nd) if i not in axes]
+    moved = xp.permute_dims(v, (*keep, *axes))
+    # Through 1-D: a C-order copy, so that the summed axis is contiguous.
+    flat = xp.reshape(xp.reshape(moved, (-1,)), (*(v.shape[i] for i in keep), -1))
+    total = xp.sum(flat, axis=-1)
+    return xp.reshape(total, tuple(1 if i in axes else v.shape[i] for i in range(nd)))
+
+
 def _softmax_value(xp: Any, x: Any, p: dict[str, Any], fname: str = "softmax") -> Any:
     axes = normalize_axes(fname, "axis", p["axis"], x.ndim)
     mask = _MASK.broadcast(fname, "where", xp, x, p.get("where"))
@@ -93,8 +143,11 @@ def _softmax_value(xp: Any, x: Any, p: dict[str, Any], fname: str = "softmax") -
         z, s = _masked_shifted(xp, x, axes, mask)
         # A fully masked row has s = 0 and every exp(z) = 0: divide by 1, giving 0.
         return xp.exp(z) / xp.where(s > 0.0, s, xp.ones_like(s))
-    e = xp.exp(_shifted(xp, x, axes))
-    return e / xp.sum(e, axis=axes, keepdims=True)
+    _, e, rest = _softmax_parts(xp, x, axes)
+    # e / (1 + rest): each e carries about 1 ULP (exp and the lo correction),
+    # the sum of positive terms a few tenths of an ULP per level of pairwise
+    # summation, the quotient one rounding.
+    return e / (1.0 + rest)
 
 
 def _softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any], fname: str = "softmax") -> Any:
@@ -180,9 +233,12 @@ def _log_softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
         # instead of log 0 and its entries stay -inf.
         r = zm - xp.log(xp.where(s > 0.0, s, xp.ones_like(s)))
         return xp.where(mask, r, xp.full_like(r, -math.inf))
-    z = _shifted(xp, x, axes)
-    # z <= 0 and log(sum) >= 0: the difference adds magnitudes, no cancellation.
-    return z - xp.log(xp.sum(xp.exp(z), axis=axes, keepdims=True))
+    (z, lo), _, rest = _softmax_parts(xp, x, axes)
+    # log(sum e) = log1p(rest): exact near 0, where log(1 + rest) would round the
+    # small terms away (the maximum's log_softmax is -rest there, not 0).
+    # z <= 0 and the log >= 0: the difference adds magnitudes, no cancellation;
+    # the low part of z is added last.
+    return (z - xp.log1p(rest)) + lo
 
 
 def _log_softmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
@@ -207,6 +263,15 @@ def _log_softmax_kernel(x: Any, p: dict[str, Any]) -> Any:
     return np.subtract(x, np.log(np.add.reduce(e, axis=-1, keepdims=True)), out=x)
 
 
+def _log_softmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    # (x - m) - log1p(sum of exp(x_j - m) over all but one maximum): at any
+    # working precision, log(sum exp) would round away terms below its last digit.
+    m = max(row)
+    top = row.index(m)
+    rest = mp.fsum(mp.exp(u - m) for j, u in enumerate(row) if j != top)
+    return [(v - m) - mp.log1p(rest) for v in row]
+
+
 LOG_SOFTMAX = Spec(
     name="log_softmax",
     family="normalizing",
@@ -219,7 +284,7 @@ LOG_SOFTMAX = Spec(
     numpy_value=_log_softmax_kernel,
     value=_log_softmax_value,
     vjp=_log_softmax_vjp,
-    mp=lambda mp, row, p: [v - mp.log(mp.fsum(mp.exp(u) for u in row)) for v in row],
+    mp=_log_softmax_mp,
     equivalents={
         "keras": "keras.activations.log_softmax",
         "torch": "torch.nn.functional.log_softmax",
@@ -263,7 +328,8 @@ def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     r = xp.maximum(z - tau, 0.0)
     # Infinite maximum: the entries equal to it share the mass equally.
     eq = xp.astype(xm == m, x.dtype)
-    shared = eq / xp.sum(eq, axis=-1, keepdims=True)
+    # (At least 1 in the denominator: a NaN row has no entry equal to its maximum.)
+    shared = eq / xp.maximum(xp.sum(eq, axis=-1, keepdims=True), 1.0)
     r = xp.where(inf, shared, r)
     return xp.moveaxis(r, -1, a)
 
@@ -357,7 +423,13 @@ def _glu_out_shape(shape: tuple[int, ...], p: Mapping[str, Any]) -> tuple[int, .
 
 def _glu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     a, b, _ = _halves("glu", xp, x, p["axis"])
-    return a * nm.sigmoid(xp, b)
+    # b >= 0: a / (1 + e^-b).  b < 0: a e^b / (1 + e^b), with a e^b formed by
+    # times_exp so that a sigmoid below the exp underflow point (subnormal) is
+    # not rounded before the product with a.
+    bn = xp.minimum(b, 0.0)
+    pos = a / (1.0 + xp.exp(-xp.maximum(b, 0.0)))
+    neg = nm.times_exp(xp, a, bn) / (1.0 + xp.exp(bn))
+    return xp.where(b >= 0.0, pos, neg)
 
 
 def _glu_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:

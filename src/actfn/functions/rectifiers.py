@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _numerics as nm
 from .._activation import REQUIRED, Param, Properties, Real, Reference, Spec, min_norm
 from .._engine import temp
 from .._kernels import mask, native, not_above, select
@@ -35,10 +36,10 @@ def _relu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     t, ns, mv = p["threshold"], p["negative_slope"], p["max_value"]
     # Keras 3: x * [x > t] (or max(x, 0) when t = 0), clipped to [0, max_value]
     # when max_value is given, minus negative_slope * max(t - x, 0).
-    # x * [x > t] without the product: -inf * 0 would be NaN where the limit is
-    # 0; copysign keeps the sign x * 0 gives (Keras's -0 for negative x).
+    # x * [x > t] as where(x <= t, 0 with the sign of x, x): the same signed zeros
+    # as Keras, but -inf gives -0 (not -inf * 0 = NaN) and NaN stays NaN.
     zero = xp.copysign(xp.zeros_like(x), x)
-    pos = xp.maximum(x, 0.0) if t == 0.0 else xp.where(x > t, x, zero)
+    pos = xp.maximum(x, 0.0) if t == 0.0 else xp.where(x <= t, zero, x)
     if mv is not None:
         pos = xp.clip(pos, 0.0, mv)
     if ns == 0.0:
@@ -60,7 +61,7 @@ def _relu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
         left = _relu_slope(k, p, -1)
         right = _relu_slope(k, p, +1)
         d = xp.where(x == k, min_norm(left, right) * one, d)
-    return d
+    return nm.propagate_nan(xp, x, d)
 
 
 def _relu_slope(k: float, p: Mapping[str, Any], side: int) -> float:
@@ -77,6 +78,12 @@ def _relu_kinks(p: Mapping[str, Any]) -> list[float]:
     if mv is not None:
         ks |= {0.0, mv} if t < 0.0 else {mv}
     return sorted(ks)
+
+
+def _relu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    t, ns, mv = p["threshold"], p["negative_slope"], p["max_value"]
+    passes = x > t and (mv is None or 0 < x < mv)
+    return mp.mpf((1 if passes else 0) + (ns if x < t else 0))
 
 
 def _relu_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -120,6 +127,7 @@ RELU = Spec(
     value=_relu_value,
     derivative=_relu_derivative,
     mp=_relu_mp,
+    mp_derivative=_relu_mp_derivative,
     kinks=_relu_kinks,
     equivalents={
         "keras": "keras.activations.relu",
@@ -165,7 +173,7 @@ def _leaky_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     a = p["negative_slope"]
     one = xp.ones_like(x)
     d = xp.where(x > 0.0, one, a * one)
-    return xp.where(x == 0.0, min_norm(a, 1.0) * one, d)
+    return nm.propagate_nan(xp, x, xp.where(x == 0.0, min_norm(a, 1.0) * one, d))
 
 
 def _leaky_kernel(x: Any, p: dict[str, Any]) -> Any:
@@ -193,6 +201,7 @@ LEAKY_RELU = Spec(
     value=_leaky_value,
     derivative=_leaky_derivative,
     mp=lambda mp, x, p: x if x >= 0 else p["negative_slope"] * x,
+    mp_derivative=lambda mp, x, p: mp.mpf(1) if x > 0 else mp.mpf(p["negative_slope"]),
     kinks=lambda p: (0.0,),
     equivalents={
         "keras": "keras.activations.leaky_relu",
@@ -217,7 +226,7 @@ array([-4.,  3.])""",
 
 def _relu6_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # Kinks at 0 and 6: the rule gives 0 at both (one side is flat).
-    return xp.astype((x > 0.0) & (x < 6.0), x.dtype)
+    return nm.propagate_nan(xp, x, xp.astype((x > 0.0) & (x < 6.0), x.dtype))
 
 
 @native()
@@ -237,6 +246,7 @@ RELU6 = Spec(
     value=lambda xp, x, p: xp.clip(x, 0.0, 6.0),
     derivative=_relu6_derivative,
     mp=lambda mp, x, p: min(max(x, mp.mpf(0)), mp.mpf(6)),
+    mp_derivative=lambda mp, x, p: mp.mpf(1 if 0 < x < 6 else 0),
     kinks=lambda p: (0.0, 6.0),
     equivalents={
         "keras": "keras.activations.relu6",
@@ -286,10 +296,12 @@ THRESHOLD = Spec(
     ),
     references=(KERAS_DOCS,),
     numpy_value=_threshold_kernel,
-    value=lambda xp, x, p: xp.where(x > p["threshold"], x, xp.full_like(x, p["default_value"])),
+    # x <= threshold selects the default, so NaN stays NaN.
+    value=lambda xp, x, p: xp.where(x <= p["threshold"], xp.full_like(x, p["default_value"]), x),
     # At the jump the pieces have slopes 0 and 1: the rule gives 0.
-    derivative=lambda xp, x, p: xp.astype(x > p["threshold"], x.dtype),
+    derivative=lambda xp, x, p: nm.propagate_nan(xp, x, xp.astype(x > p["threshold"], x.dtype)),
     mp=lambda mp, x, p: x if x > p["threshold"] else mp.mpf(p["default_value"]),
+    mp_derivative=lambda mp, x, p: mp.mpf(1 if x > p["threshold"] else 0),
     kinks=lambda p: (p["threshold"],),
     equivalents={"keras": "keras.activations.threshold", "torch": "torch.nn.functional.threshold"},
     details="Monotonic when default_value <= threshold; the properties listed are for "
@@ -316,7 +328,7 @@ LINEAR = Spec(
     references=(KERAS_DOCS,),
     numpy_value=_linear_kernel,
     value=lambda xp, x, p: xp.asarray(x, copy=True),
-    derivative=lambda xp, x, p: xp.ones_like(x),
+    derivative=lambda xp, x, p: nm.propagate_nan(xp, x, xp.ones_like(x)),
     mp=lambda mp, x, p: x,
     mp_derivative=lambda mp, x, p: mp.mpf(1),
     equivalents={

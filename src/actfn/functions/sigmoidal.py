@@ -40,8 +40,8 @@ def _sigmoid_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 
 def _sigmoid_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    # s(x)(1 - s(x)) = s(x) s(-x): no cancellation when s(x) is near 1.
-    return nm.sigmoid(xp, x) * nm.sigmoid(xp, -x)
+    # s(x)(1 - s(x)) = e/(1 + e)^2 with e = exp(-|x|): no cancellation.
+    return nm.sigmoid_derivative(xp, x)
 
 
 def _sigmoid_kernel(x: Any, p: dict[str, Any]) -> Any:
@@ -83,7 +83,8 @@ def _hard_sigmoid_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 def _hard_sigmoid_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # Kinks at -3 and 3: one side is flat, so the rule gives 0.
-    return xp.where((x > -3.0) & (x < 3.0), xp.full_like(x, 1.0 / 6.0), xp.zeros_like(x))
+    d = xp.where((x > -3.0) & (x < 3.0), xp.full_like(x, 1.0 / 6.0), xp.zeros_like(x))
+    return nm.propagate_nan(xp, x, d)
 
 
 def _hard_sigmoid_kernel(x: Any, p: dict[str, Any]) -> Any:
@@ -107,6 +108,7 @@ HARD_SIGMOID = Spec(
     value=_hard_sigmoid_value,
     derivative=_hard_sigmoid_derivative,
     mp=lambda mp, x, p: min(max((x + 3) / 6, mp.mpf(0)), mp.mpf(1)),
+    mp_derivative=lambda mp, x, p: mp.mpf(1) / 6 if -3 < x < 3 else mp.mpf(0),
     kinks=lambda p: (-3.0, 3.0),
     equivalents={
         "keras": "keras.activations.hard_sigmoid",
@@ -181,10 +183,11 @@ SPARSE_SIGMOID = Spec(
     numpy_value=_sparse_sigmoid_kernel,
     # (x + 1) * 0.5: the sum rounds once and halving is exact.
     value=lambda xp, x, p: xp.clip((x + 1.0) * 0.5, 0.0, 1.0),
-    derivative=lambda xp, x, p: xp.where(
-        (x > -1.0) & (x < 1.0), xp.full_like(x, 0.5), xp.zeros_like(x)
+    derivative=lambda xp, x, p: nm.propagate_nan(
+        xp, x, xp.where((x > -1.0) & (x < 1.0), xp.full_like(x, 0.5), xp.zeros_like(x))
     ),
     mp=lambda mp, x, p: min(max((x + 1) / 2, mp.mpf(0)), mp.mpf(1)),
+    mp_derivative=lambda mp, x, p: mp.mpf(0.5) if -1 < x < 1 else mp.mpf(0),
     kinks=lambda p: (-1.0, 1.0),
     equivalents={"keras": "keras.activations.sparse_sigmoid", "jax": "jax.nn.sparse_sigmoid"},
     details="The derivative of sparse_plus.",
@@ -252,8 +255,11 @@ HARD_TANH = Spec(
     numpy_value=_hard_tanh_kernel,
     value=lambda xp, x, p: xp.clip(x, p["min_val"], p["max_val"]),
     # Kinks at l and u: one side is flat, so the rule gives 0.
-    derivative=lambda xp, x, p: xp.astype((x > p["min_val"]) & (x < p["max_val"]), x.dtype),
+    derivative=lambda xp, x, p: nm.propagate_nan(
+        xp, x, xp.astype((x > p["min_val"]) & (x < p["max_val"]), x.dtype)
+    ),
     mp=lambda mp, x, p: min(max(x, mp.mpf(p["min_val"])), mp.mpf(p["max_val"])),
+    mp_derivative=lambda mp, x, p: mp.mpf(1 if p["min_val"] < x < p["max_val"] else 0),
     kinks=lambda p: (p["min_val"], p["max_val"]),
     check=_hard_tanh_check,
     equivalents={

@@ -213,13 +213,58 @@ array([10.0000454, 30.       ])""",
 # ------------------------------------------------------------------------------ silu
 
 
+def _silu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    # x >= -700: x / (1 + e^-x), three roundings, and e^-x <= e^700 is finite.
+    xm = xp.maximum(x, -700.0)
+    main = xm / (1.0 + xp.exp(-xm))
+    # x < -700: x e^x / (1 + e^x) = x e^x to 1e-304 relative; e^x is subnormal
+    # below -708, so it is scaled (times_exp) rather than rounded first.
+    xt = xp.maximum(x, -2000.0)
+    return xp.where(x < -700.0, nm.times_exp(xp, xt, xt), main)
+
+
+# The minimum of silu, r = -1 - W(1/e) (Lambert W), as hi + lo, and e^r = W(1/e).
+_SILU_ROOT_HI = -1.2784645427610737
+_SILU_ROOT_LO = -1.0946994183093437e-16
+_SILU_EXP_ROOT = 0.2784645427610738
+
+
 def _silu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    # s(x) (1 + x (1 - s(x))) = s(x) + x s(x) s(-x): 1 - s(x) computed as s(-x).
-    s = nm.sigmoid(xp, x)
-    # Beyond |x| = 800, x s(x) s(-x) < 800 e^-800 is 0 in float64: clipping x there
-    # keeps +-inf from giving inf * 0.
-    xc = xp.clip(x, -800.0, 800.0)
-    return s + xc * s * nm.sigmoid(xp, -x)
+    # s (1 + x (1 - s)) with e = exp(-|x|) <= 1 and d = 1 + e:
+    #   x >= 1: (1 + e (1 + x)) / d^2, a sum of positive terms;
+    #   x < 0:  e^x (1 + x + e^x) / d^2, where 1 + x + e^x vanishes at the minimum
+    # r of silu.  Since 1 + r + e^r = 0, 1 + x + e^x = t + e^r expm1(t) with
+    # t = x - r (x - r_hi is exact near r, Sterbenz): two terms of the same sign,
+    # so no cancellation anywhere.
+    xc = xp.clip(x, -2000.0, 800.0)
+    e = xp.exp(-xp.abs(xc))
+    d = 1.0 + e
+    pos = (1.0 + e * (1.0 + xc)) / (d * d)
+    # -0.25 <= x < 1: silu' = 1/2 + (tanh(x/2)/2 + (x/4) sech^2(x/2)), where the
+    # bracket is small (|.| < 0.43) and carries its few roundings scaled down by
+    # its size relative to the result: about 1.5 ULP where the quotients above
+    # cost 3 to 4 (their values sit at the bottom of a binade).
+    xm = xp.clip(xc, -0.25, 1.0)
+    th = xp.tanh(0.5 * xm)
+    mid = 0.5 + (0.5 * th + (0.25 * xm) * (1.0 - th * th))
+    pos = xp.where(xc < 1.0, mid, pos)
+    xn = xp.minimum(xc, 0.0)
+    t = (xn - _SILU_ROOT_HI) - _SILU_ROOT_LO
+    bracket = t + _SILU_EXP_ROOT * xp.expm1(xp.maximum(t, -800.0))
+    # Below -2 the plain 1 + x + e^x (|1 + x| >= 1 > 7 e^x) rounds less.
+    bracket = xp.where(xn < -2.0, (1.0 + xn) + e, bracket)
+    # e^x times the bracket, with e^x scaled below -700, where it is subnormal.
+    # Below -2, 1/(1 + e)^2 = 1 - e (2 + e)/(1 + e)^2 >= 0.79 costs one rounding
+    # near 1 where the quotient would cost two.
+    g = 1.0 - e * (2.0 + e) / (d * d)
+    far = nm.times_exp(xp, bracket * g, xn)
+    neg = xp.where(xn < -2.0, far, nm.times_exp(xp, bracket, xn) / (d * d))
+    return xp.where(x >= -0.25, pos, xp.where(xp.isnan(x), x, neg))
+
+
+def _silu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    s = 1 / (1 + mp.exp(-x))
+    return s + x * s / (1 + mp.exp(x))
 
 
 def _silu_kernel(x: Any, p: dict[str, Any]) -> Any:
@@ -238,11 +283,11 @@ SILU = Spec(
     # Minima of silu, gelu and mish: mpmath.findroot of the derivative at 30 digits.
     properties=Properties((-0.2784645427610738, math.inf), "[-0.2785, inf)", False, "C-inf", False),
     references=(SILU_PAPER, SWISH_PAPER),
-    # Below -800, x sigmoid(x) is -0 in float64; max(x, -800) keeps -inf * 0 away.
-    value=lambda xp, x, p: xp.maximum(x, -800.0) * nm.sigmoid(xp, x),
+    value=_silu_value,
     numpy_value=_silu_kernel,
     derivative=_silu_derivative,
     mp=lambda mp, x, p: x / (1 + mp.exp(-x)),
+    mp_derivative=_silu_mp_derivative,
     equivalents={
         "keras": "keras.activations.silu",
         "torch": "torch.nn.functional.silu",
@@ -288,10 +333,13 @@ HARD_SILU = Spec(
     references=(HARD_SWISH_PAPER,),
     numpy_value=_hard_silu_kernel,
     # x * ((x + 3)/6): x + 3 is exact near -3, so no cancellation there.
-    # (max(x, -3) keeps -inf * 0 away; below -3 the product is -3 * 0 = -0.)
+    # (x at least -3, so that -inf gives -3 * 0 = -0, not -inf * 0 = NaN.)
     value=lambda xp, x, p: xp.maximum(x, -3.0) * xp.clip((x + 3.0) / 6.0, 0.0, 1.0),
     derivative=_hard_silu_derivative,
     mp=lambda mp, x, p: x * min(max((x + 3) / 6, mp.mpf(0)), mp.mpf(1)),
+    mp_derivative=lambda mp, x, p: (
+        mp.mpf(0) if x < -3 else (mp.mpf(1) if x > 3 else (2 * x + 3) / 6)
+    ),
     kinks=lambda p: (-3.0, 3.0),
     equivalents={
         "keras": "keras.activations.hard_silu",
@@ -316,42 +364,196 @@ _GELU_FLOOR = -40.0
 
 
 def _gelu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    xs = xp.maximum(x, _GELU_FLOOR)
-    if p["approximate"]:
-        # 0.5 x (1 + tanh u) = x * sigmoid(2u): no cancellation of 1 + tanh u for u << 0.
-        u = _SQRT_2_OVER_PI * (xs + _GELU_C * xs * xs * xs)
-        r = xs * nm.sigmoid(xp, 2.0 * u)
-    else:
-        # 0.5 x erfc(-x/sqrt 2): erfc, not 1 + erf, which cancels for x << 0.
-        r = 0.5 * xs * nm.erfc(xp, -xs * _INV_SQRT2)
-    r = xp.where(x == xs, r, -0.0 * xp.ones_like(x))
-    # +inf: keep x (the clipped formula is fine there, but inf * 1 is kept exact).
-    return xp.where(x == math.inf, x, r)
+    if not p["approximate"]:
+        # erfc without the 1 + erf cancellation, and without rounding x/sqrt 2
+        # where erfc would amplify it: see nm.gelu_exact.
+        return nm.gelu_exact(xp, x)
+    # tanh form: 0.5 x (1 + tanh u) = x sigmoid(v), v = 2u, with v as hi + lo
+    # (nm.gelu_tanh_arg) and e^(-v) = e^(-v_hi) (1 - v_lo) to first order:
+    #   v >= -700: x / (1 + e^-v), three roundings and the exp;
+    #   v < -700:  x e^v (1 + O(e^v)), with e^v scaled where it is subnormal.
+    xc = xp.clip(x, -30.0, 30.0)
+    v, v_lo = nm.gelu_tanh_arg(xp, xc)
+    vm = xp.maximum(v, -700.0)
+    em = xp.exp(-vm)
+    main = xc / (1.0 + (em - em * v_lo))
+    tail = nm.times_exp(xp, xc + xc * v_lo, v)
+    r = xp.where(v < -700.0, tail, main)
+    r = xp.where(x > 30.0, x, xp.where(x < -30.0, -0.0 * xp.ones_like(x), r))
+    return xp.where(xp.isnan(x), x, r)
+
+
+# The derivative of the tanh form on [-2, -0.25], where its two terms cancel (root
+# at -0.75246): Taylor polynomials around -1.5 (x < -1), the root (x < -0.5) and
+# -0.375, as (centre hi, centre lo, coefficients of (x - centre)^k), from mpmath at
+# 60 digits:  mp.taylor(F, centre, 24) with v = k2 (t + c t^3), k2 = 2 sqrt(2/pi),
+# c = mpf("0.044715"), F(t) = sigmoid(v) + t k2 (1 + 3 c t^2) sigmoid(v) sigmoid(-v).
+# x - centre is exact in each piece (Sterbenz); sum |c_k d^k| <= 2.5 |F| there.
+_GELU_TANH_D_LEFT = (
+    -1.5,
+    0.0,
+    (
+        -0.12771079315143308,
+        -0.030518196484224946,
+        0.16981084473386215,
+        0.14132783795629109,
+        0.014180708226759988,
+        -0.02725743757957005,
+        -0.010708941730325027,
+        0.0015366691096849177,
+        0.001954249274968394,
+        0.000273108960829883,
+        -0.0001956447458970729,
+        -8.264528176015661e-05,
+        7.637381420207437e-06,
+        1.2809107312025291e-05,
+        1.6311448290845439e-06,
+        -1.3962721409463076e-06,
+        -5.07806440367135e-07,
+        8.184577697334455e-08,
+        8.605329684182527e-08,
+        7.684603990736497e-09,
+        -9.889802621748067e-09,
+        -3.204371015670394e-09,
+        6.096542605230901e-10,
+        5.555748596849973e-10,
+        4.1556631034098094e-11,
+    ),
+)
+_GELU_TANH_D_ROOT = (
+    -0.7524614220710163,
+    3.635560509207687e-17,
+    (
+        0.0,
+        0.4304000910248585,
+        0.38751844613578895,
+        -0.01578285352184803,
+        -0.11394448308095899,
+        -0.01661932834305256,
+        0.019682309459833118,
+        0.005261059254921912,
+        -0.0024227318458750974,
+        -0.0009274420230205449,
+        0.00026392764052681053,
+        0.00012425227802639782,
+        -3.4956171694436116e-05,
+        -1.5950896871645105e-05,
+        5.918611710894005e-06,
+        2.4335516344299543e-06,
+        -9.898647747433667e-07,
+        -4.3102482988029016e-07,
+        1.4157556987729473e-07,
+        7.520740909289922e-08,
+        -1.6978217459781023e-08,
+        -1.196180847972441e-08,
+        1.7637802707907564e-09,
+        1.744987137846621e-09,
+        -1.708811216951738e-10,
+    ),
+)
+_GELU_TANH_D_RIGHT = (
+    -0.375,
+    0.0,
+    (
+        0.21444430795200062,
+        0.6909894023384786,
+        0.269914374083689,
+        -0.18781538805309222,
+        -0.09748475232684561,
+        0.03466824341547225,
+        0.02117870684636218,
+        -0.004541030256358999,
+        -0.0032251244846669726,
+        0.0005080821675318281,
+        0.00035333801974309293,
+        -6.999936742793539e-05,
+        -2.352742197567259e-05,
+        1.4087661750316408e-05,
+        -5.023397659297997e-07,
+        -3.0537552779388528e-06,
+        4.4705349143441824e-07,
+        5.836977088504579e-07,
+        -8.557226013936523e-08,
+        -9.486576488865747e-08,
+        1.2346395451995346e-08,
+        1.317068934558657e-08,
+        -1.7369892282104273e-09,
+        -1.5712957746261982e-09,
+        2.806069713631949e-10,
+    ),
+)
 
 
 def _gelu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    # Clipping at +-40 only touches terms that are exactly 0 or 1 in float64.
-    xc = xp.clip(x, -40.0, 40.0)
-    if p["approximate"]:
-        u = _SQRT_2_OVER_PI * (xc + _GELU_C * xc * xc * xc)
-        du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_C * xc * xc)
-        s = nm.sigmoid(xp, 2.0 * u)
-        return s + 2.0 * xc * du * s * nm.sigmoid(xp, -2.0 * u)
-    # Phi(x) + x phi(x)
-    return 0.5 * nm.erfc(xp, -xc * _INV_SQRT2) + xc * _INV_SQRT_2PI * xp.exp(-0.5 * xc * xc)
+    if not p["approximate"]:
+        # Phi(x) + x phi(x), with x^2/2 and x/sqrt 2 kept exact: see
+        # nm.gelu_exact_derivative.
+        return nm.gelu_exact_derivative(xp, x)
+    # sigmoid(v) + x v' sigmoid(v) sigmoid(-v), v = 2u as hi + lo (see the value),
+    # v' = 2 sqrt(2/pi) (1 + 3 c x^2).  With e = e^-|v| (corrected by v_lo):
+    #   x >= 0: (1 + e + x v' e) / (1 + e)^2, positive terms only;
+    #   x < 0:  e (1 + e + x v') / (1 + e)^2, where 1 + e + x v' cancels near the
+    #           root: Taylor pieces on [-2, -0.25); e^v scaled below v = -700.
+    xc = xp.clip(x, -30.0, 30.0)
+    v, v_lo = nm.gelu_tanh_arg(xp, xc)
+    xdv = nm.gelu_tanh_x_dv(xp, xc)  # x v', rounded once
+    ep = xp.exp(-xp.maximum(v, 0.0))
+    ep = ep - ep * v_lo
+    dp = 1.0 + ep
+    pos = (1.0 + ep + xdv * ep) / (dp * dp)
+    vn = xp.minimum(v, 0.0)
+    en = xp.exp(vn)
+    dn = 1.0 + en
+    b = dn + xdv
+    neg = nm.times_exp(xp, b + b * v_lo, vn) / (dn * dn)
+    xw = xp.clip(xc, -2.0, 0.0)
+    near = xp.where(
+        xw < -1.0,
+        _taylor_piece(xw, _GELU_TANH_D_LEFT),
+        xp.where(
+            xw < -0.5, _taylor_piece(xw, _GELU_TANH_D_ROOT), _taylor_piece(xw, _GELU_TANH_D_RIGHT)
+        ),
+    )
+    neg = xp.where((xc >= -2.0) & (xc < -0.25), near, neg)
+    r = xp.where(xc >= 0.0, pos, neg)
+    r = xp.where(x > 30.0, xp.ones_like(x), xp.where(x < -30.0, -0.0 * xp.ones_like(x), r))
+    return xp.where(xp.isnan(x), x, r)
+
+
+def _taylor_piece(x: Any, piece: tuple[float, float, tuple[float, ...]]) -> Any:
+    hi, lo, co = piece
+    d = (x - hi) - lo
+    acc = co[-1] * d + co[-2]
+    for c in reversed(co[:-2]):
+        acc = acc * d + c
+    return acc
 
 
 def _gelu_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     if p["approximate"]:
         u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
         return x / (1 + mp.exp(-2 * u))
-    return x / 2 * mp.erfc(-x / mp.sqrt(2))
+    t = -x / mp.sqrt(2)
+    if t > 10**6:
+        # mpmath's erfc overflows for huge arguments; its asymptotic leading term
+        # e^{-t^2}/(t sqrt(pi)) is far below every subnormal here, as is the truth.
+        return x / 2 * mp.exp(-t * t) / (t * mp.sqrt(mp.pi))
+    if t < -(10**6):
+        return x  # erfc(t) = 2 - erfc(-t), and erfc(-t) is far below x's last bit
+    return x / 2 * mp.erfc(t)
 
 
 def _gelu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     if p["approximate"]:
-        return mp.diff(lambda t: _gelu_mp(mp, t, p), x)
-    return mp.erfc(-x / mp.sqrt(2)) / 2 + x * mp.exp(-(x**2) / 2) / mp.sqrt(2 * mp.pi)
+        u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
+        du = mp.sqrt(2 / mp.pi) * (1 + 3 * mp.mpf("0.044715") * x**2)
+        s, sm = 1 / (1 + mp.exp(-2 * u)), 1 / (1 + mp.exp(2 * u))
+        return s + 2 * x * du * s * sm
+    t = -x / mp.sqrt(2)
+    phi = x * mp.exp(-(x**2) / 2) / mp.sqrt(2 * mp.pi)
+    if abs(t) > 10**6:  # see _gelu_mp: Phi(x) is 0 or 1 far beyond rounding
+        return phi + (1 if t < 0 else 0)
+    return mp.erfc(t) / 2 + phi
 
 
 def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
@@ -429,28 +631,357 @@ array([-0.15880801,  0.        ,  0.84119199])""",
 _MISH_CAP = 40.0
 
 
-def _mish_n(xp: Any, x: Any) -> Any:
-    # With u = 1 + e^x, tanh(log u) = (u^2 - 1)/(u^2 + 1) = n/(n + 2) where
-    # n = u^2 - 1 = e^x (e^x + 2): a sum of positive terms, no cancellation.
-    e = xp.exp(xp.minimum(x, _MISH_CAP))
-    return e * (e + 2.0)
-
-
 def _mish_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    n = _mish_n(xp, x)
-    # Below -800 the product is -0 in float64; max(x, -800) keeps -inf * 0 away.
-    return xp.where(x > _MISH_CAP, x, xp.maximum(x, -800.0) * (n / (n + 2.0)))
+    # With u = 1 + e^x, tanh(log u) = (u^2 - 1)/(u^2 + 1) = n/(n + 2), where
+    # n = u^2 - 1 = e (e + 2), e = e^x: sums of positive terms, no cancellation.
+    # x >= 0: mish = x / (1 + 2/n), where the rounding of n is damped by
+    # 2/(n + 2) <= 2/5.  x < 0: n/(n + 2) = e / (1 + q) with q = e (e + 1)/(e + 2)
+    # <= 2/3 (damped likewise), so mish = (x e^x) / (1 + q), and x e^x comes
+    # from times_exp: exact scaling where e^x is subnormal (x < -708).
+    xc = xp.clip(x, -2000.0, _MISH_CAP)
+    e = xp.exp(xc)
+    n = e * (e + 2.0)
+    pos = xc / (1.0 + 2.0 / xp.maximum(n, 3.0))
+    neg = nm.times_exp(xp, xc, xc) / (1.0 + e * (e + 1.0) / (e + 2.0))
+    r = xp.where(x > _MISH_CAP, x, xp.where(x >= 0.0, pos, neg))
+    return xp.where(xp.isnan(x), x, r)
+
+
+# mish' on [-4, 1), where its two terms cancel (root at r = -1.19243, the minimum
+# of mish): Taylor polynomials on the pieces between _MISH_D_BOUNDS, each around
+# the piece's midpoint (around r for the piece that holds it), from mpmath at 50
+# digits:  mp.taylor(F, centre, 21), F(t) = tanh(sp) + t sech(sp)^2 / (1 + e^-t),
+# sp = log1p(e^t).  x - centre is exact (Sterbenz) or nearly so, and each
+# polynomial is well conditioned on its piece: about 1.5 ULP.
+_MISH_D_BOUNDS = (-4.0, -3.0, -2.2, -1.7, -1.5, -0.9, -0.7, -0.4, 0.0, 0.5, 1.0)
+# (centre hi, centre lo, coefficients of (x - centre)^k) for each piece.
+_MISH_D_PIECES: tuple[tuple[float, float, tuple[float, ...]], ...] = (
+    (
+        -3.5,
+        0.0,
+        (
+            -0.07276041344326704,
+            -0.040746167940747854,
+            -0.003919004504961896,
+            0.004319746074399352,
+            0.0024772628101231257,
+            0.0007382930886737594,
+            0.0001398592465095267,
+            1.2184117822786726e-05,
+            -2.890118008423304e-06,
+            -1.764991423295897e-06,
+            -5.382306786205414e-07,
+            -1.19609844194898e-07,
+            -1.904325433809745e-08,
+            -1.1875344896538608e-09,
+            5.692747709385866e-10,
+            2.9925395091934714e-10,
+            9.041657591456443e-11,
+            2.005498117202283e-11,
+            3.0754673446132816e-12,
+            1.2419872021016597e-13,
+            -1.2038975960549836e-13,
+            -5.493353155777267e-14,
+            -1.527999672353345e-14,
+        ),
+    ),
+    (
+        -2.6,
+        0.0,
+        (
+            -0.1073179805384395,
+            -0.02713739859834442,
+            0.02660666203916276,
+            0.02132163496826952,
+            0.007462750353884878,
+            0.0013204799380861429,
+            -7.246234445930784e-05,
+            -0.0001407341794179907,
+            -5.5718828498850394e-05,
+            -1.3326939236251656e-05,
+            -1.46741837621626e-06,
+            4.1541249537629374e-07,
+            3.0515130341288856e-07,
+            1.0340757518856497e-07,
+            2.1643819999407713e-08,
+            1.3221789280985037e-09,
+            -1.148364899222846e-09,
+            -6.127420296364041e-10,
+            -1.7854903891826935e-10,
+            -3.00012163750353e-11,
+            8.603060206909041e-13,
+            2.7022702711210937e-12,
+            1.1044350195164725e-12,
+        ),
+    ),
+    (
+        -1.9500000000000002,
+        0.0,
+        (
+            -0.1063895888506752,
+            0.04370221550008321,
+            0.09004889089001109,
+            0.04457548687615259,
+            0.009041406775193047,
+            -0.001378898182606679,
+            -0.0016801683457993298,
+            -0.0006122150257681197,
+            -9.593365359912476e-05,
+            2.2621913052152303e-05,
+            2.0893616824723885e-05,
+            7.2092524522594086e-06,
+            1.0720833738425297e-06,
+            -2.8028881522207353e-07,
+            -2.422615312263321e-07,
+            -8.056058263345061e-08,
+            -1.1043124795159017e-08,
+            3.4177036366118186e-09,
+            2.6771020572866696e-09,
+            8.459580579186548e-10,
+            1.034663085530007e-10,
+            -4.004647711201489e-11,
+            -2.8244476552392328e-11,
+        ),
+    ),
+    (
+        -1.6,
+        0.0,
+        (
+            -0.07802671657469906,
+            0.12450381693142745,
+            0.14245749403029337,
+            0.053759188221824385,
+            0.002546211022388744,
+            -0.006635542093447476,
+            -0.0033430250287115413,
+            -0.0006349517055610033,
+            0.0001458788194587701,
+            0.0001480883871352444,
+            4.88834184403961e-05,
+            3.4971911586338513e-06,
+            -4.54578106338826e-06,
+            -2.48205782324171e-06,
+            -5.515219865632798e-07,
+            5.777227435920111e-08,
+            9.262149201156531e-08,
+            3.398429660302481e-08,
+            3.876338949072085e-09,
+            -2.3441921923124516e-09,
+            -1.4854859837529779e-09,
+            -3.72622048816075e-10,
+            1.185299754846782e-11,
+        ),
+    ),
+    (
+        -1.1924312145154952,
+        -4.8484829848031044e-17,
+        (
+            0.0,
+            0.2669479140495345,
+            0.20473126408010586,
+            0.04190782104360987,
+            -0.020271822716684245,
+            -0.01582112656173338,
+            -0.0033606849270232685,
+            0.0010924055409445854,
+            0.0009898181021289196,
+            0.00025412936386191073,
+            -4.1961496031696126e-05,
+            -5.582891567360688e-05,
+            -1.72992708103044e-05,
+            9.427361327376651e-07,
+            2.9088199364912223e-06,
+            1.071676702702074e-06,
+            2.6879417855557728e-08,
+            -1.4117255919499382e-07,
+            -6.174424363104907e-08,
+            -5.460186173028381e-09,
+            6.3895954615089855e-09,
+            3.3604012383661332e-09,
+            4.817646300218697e-10,
+        ),
+    ),
+    (
+        -0.8,
+        0.0,
+        (
+            0.13818235018746847,
+            0.44007157263690205,
+            0.22490654595774634,
+            -0.016852856569598697,
+            -0.05488961927770805,
+            -0.01630195394208368,
+            0.004699364365727626,
+            0.004763885276311513,
+            0.0008890549033757565,
+            -0.0005257942670313871,
+            -0.00034812466019155095,
+            -3.5279997277727615e-05,
+            4.6871488186831115e-05,
+            2.283424056680592e-05,
+            3.1103232278166583e-07,
+            -3.6861357604014444e-06,
+            -1.3599483637159098e-06,
+            1.2271372214930887e-07,
+            2.6461452263238514e-07,
+            7.318853757683935e-08,
+            -1.6926232481275647e-08,
+            -1.7647977928633977e-08,
+            -3.4623020143169303e-09,
+        ),
+    ),
+    (
+        -0.55,
+        0.0,
+        (
+            0.26176469342606634,
+            0.5456519614133839,
+            0.18951384538877794,
+            -0.07977608904215153,
+            -0.06809589776403278,
+            -0.00256812026745995,
+            0.013613315644514871,
+            0.0047062129251190885,
+            -0.0012461729829279648,
+            -0.0012972304659583788,
+            -0.00016166832580007738,
+            0.0001939167407192965,
+            8.908943669272771e-05,
+            -8.466261029171487e-06,
+            -1.8708920147362907e-05,
+            -4.109457833878884e-06,
+            2.1024362055742455e-06,
+            1.3553780978483906e-06,
+            3.404426100062067e-08,
+            -2.2682370991701777e-07,
+            -7.312198923867179e-08,
+            1.7643073813091634e-08,
+            1.780527959882701e-08,
+        ),
+    ),
+    (
+        -0.2,
+        0.0,
+        (
+            0.4715302415134095,
+            0.6376032594559852,
+            0.058085896987935676,
+            -0.16468179139676065,
+            -0.04269322033505094,
+            0.03267220693584936,
+            0.01628658584636968,
+            -0.004076149122562094,
+            -0.004359021378993805,
+            -1.9232497798373284e-05,
+            0.000901856619697576,
+            0.0001862715545874742,
+            -0.00014422489823674413,
+            -6.603655133711176e-05,
+            1.521583183984654e-05,
+            1.5922528017547706e-05,
+            2.1335175988888086e-07,
+            -3.0188918534312427e-06,
+            -6.36115135830567e-07,
+            4.481900059878696e-07,
+            2.0809948540013127e-07,
+            -4.3531672685488925e-08,
+            -4.7460686051974944e-08,
+        ),
+    ),
+    (
+        0.25,
+        0.0,
+        (
+            0.7541726677205928,
+            0.5824164008547952,
+            -0.17883997806571714,
+            -0.15562711639880525,
+            0.05638724258222968,
+            0.041345408435854936,
+            -0.013460364329565188,
+            -0.010227039823308371,
+            0.0027946135749970474,
+            0.002390287675490915,
+            -0.0005296396298291864,
+            -0.0005346879452438413,
+            9.297322995526068e-05,
+            0.00011557069272127709,
+            -1.503116276597139e-05,
+            -2.430271631591207e-05,
+            2.1695962211231756e-06,
+            4.9959276169875965e-06,
+            -2.531124533923489e-07,
+            -1.007441998237002e-06,
+            1.3582959572574617e-08,
+            1.9977179224165724e-07,
+            4.577610412132229e-09,
+        ),
+    ),
+    (
+        0.75,
+        0.0,
+        (
+            0.985758355716688,
+            0.32457122066277644,
+            -0.29359445734022127,
+            0.011742187821681887,
+            0.08336545030633744,
+            -0.02133502341636359,
+            -0.016744973211889096,
+            0.008005848929807335,
+            0.0024651259901607397,
+            -0.002162155224251178,
+            -0.00018768115608961303,
+            0.00048459937963239404,
+            -3.568707102339226e-05,
+            -9.36127924188251e-05,
+            2.1401343709887948e-05,
+            1.550457394150387e-05,
+            -6.57327379479646e-06,
+            -2.0699389604871246e-06,
+            1.5943441906040877e-06,
+            1.655228588538559e-07,
+            -3.329284056863327e-07,
+            1.738461161196446e-08,
+            6.124478478756515e-08,
+        ),
+    ),
+)
 
 
 def _mish_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    n = _mish_n(xp, x)
-    t = xp.where(x > _MISH_CAP, xp.ones_like(x), n / (n + 2.0))
-    # 1 - t^2 = 4 (n + 1)/(n + 2)^2 exactly (no cancellation for t near 1).
-    d = n + 2.0
-    sech2 = 4.0 * (n + 1.0) / (d * d)
-    # x sech^2 sigmoid(x) is 0 in float64 below -800 (sigmoid < e^-800): clip there.
-    xc = xp.clip(x, -800.0, _MISH_CAP)
-    return t + xc * sech2 * nm.sigmoid(xp, x)
+    # mish' = tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x).  With e = e^x,
+    # n = e (e + 2) and D = n + 2: tanh(sp) = n/D, sech^2(sp) = 4 (1 + e)^2/D^2 and
+    # sigmoid(x) = e/(1 + e), so mish' = e ((e + 2) D + 4 x (1 + e)) / D^2.
+    #   x >= 1: that form, a sum of positive terms.
+    #   -4 <= x < 1: the two terms cancel (around the root): Taylor pieces.
+    #   x < -4: with z = e^2/(2 (1 + e)) (so D = 2 (1 + e)(1 + z)),
+    #     mish' = e^x ((1 + x) + e (e (e + 4) + 2)/(4 (1 + e))) / ((1 + e)(1 + z)^2),
+    #     where the second term of the bracket is below 0.4% of the first and
+    #     e^x is scaled where it is subnormal (times_exp): a few roundings only.
+    xc = xp.clip(x, -2000.0, _MISH_CAP)
+    e = xp.exp(xc)
+    d = e * (e + 2.0) + 2.0
+    # (e/D) ((e + 2) + 4 x (1 + e)/D): the same, without D^2, which overflows
+    # float32 (a backend computing in float32) near the cap.
+    pos = (e / d) * ((e + 2.0) + 4.0 * xc * (1.0 + e) / d)
+    u = 1.0 + e
+    bracket = (1.0 + xc) + e * (e * (e + 4.0) + 2.0) / (4.0 * u)
+    # 1/((1 + e)(1 + z)^2) = (1 + e)/w^2, w = 1 + e + e^2/2, written as 1 minus a
+    # small term (below 0.02 here) so that it costs one rounding near 1.
+    w = 1.0 + e * (1.0 + 0.5 * e)
+    g = 1.0 - e * (1.0 + e * (2.0 + e * (1.0 + 0.25 * e))) / (w * w)
+    neg = nm.times_exp(xp, bracket * g, xc)
+    mid = nm.taylor_pieces(xp, xc, _MISH_D_BOUNDS, _MISH_D_PIECES)
+    r = xp.where(xc >= 1.0, pos, xp.where(xc >= -4.0, mid, neg))
+    # Above 40, mish' = 1 - O(x e^-2x) rounds to 1.
+    r = xp.where(x > _MISH_CAP, xp.ones_like(x), r)
+    return xp.where(xp.isnan(x), x, r)
+
+
+def _mish_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    sp = mp.log1p(mp.exp(x))
+    return mp.tanh(sp) + x * mp.sech(sp) ** 2 / (1 + mp.exp(-x))
 
 
 def _mish_kernel(x: Any, p: dict[str, Any]) -> Any:
@@ -479,6 +1010,7 @@ MISH = Spec(
     value=_mish_value,
     derivative=_mish_derivative,
     mp=lambda mp, x, p: x * mp.tanh(mp.log1p(mp.exp(x))),
+    mp_derivative=_mish_mp_derivative,
     equivalents={"keras": "keras.activations.mish", "torch": "torch.nn.functional.mish"},
     examples=""">>> import actfn
 >>> actfn.mish([-1.0, 0.0, 1.0])
@@ -489,36 +1021,75 @@ array([-0.30340146,  0.        ,  0.86509839])""",
 # ------------------------------------------------------------------------ squareplus
 
 
+# Above 2^60, sqrt(x^2 + b) = |x| (1 + b/(2 x^2)) is |x| to far below its last
+# bit for every b this function is used with, and x^2 would overflow further up.
+_SQ_BIG = 2.0**60
+
+
+def _squareplus_h(xp: Any, x: Any, b: float) -> tuple[Any, Any]:
+    """h = sqrt(x^2 + b) as hi + lo, |lo| <= ULP(hi)/2 and hi + lo good to ~2^-100.
+
+    x^2 + b is formed exactly as a double-double (Dekker's TwoProduct by
+    Veltkamp splitting, Knuth's TwoSum), hi = sqrt of its high part, and lo is
+    one Newton correction (rad - hi^2)/(2 hi) with hi^2 also formed exactly: the
+    results below then round once or twice more instead of carrying h's error.
+    """
+    ax = xp.abs(x)
+    xc = xp.minimum(ax, _SQ_BIG)
+    xh, xl = nm.split(xp, xc)
+    sq = xc * xc
+    sq_err = ((xh * xh - sq) + 2.0 * xh * xl) + xl * xl
+    rad = sq + b
+    bb = rad - sq
+    rad_lo = ((sq - (rad - bb)) + (b - bb)) + sq_err
+    hi = xp.sqrt(rad)
+    hh, hl = nm.split(xp, hi)
+    hsq = hi * hi
+    hsq_err = ((hh * hh - hsq) + 2.0 * hh * hl) + hl * hl
+    lo = (((rad - hsq) - hsq_err) + rad_lo) / (2.0 * hi)
+    big = ax > _SQ_BIG
+    return xp.where(big, ax, hi), xp.where(big, xp.zeros_like(x), lo)
+
+
 def _squareplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     b = p["b"]
-    # h = sqrt(x^2 + b) as hypot(x, sqrt b): no overflow of x^2.
-    h = xp.hypot(x, math.sqrt(b) * xp.ones_like(x))
-    # x >= 0: (x + h)/2, a sum of non-negative terms.  x < 0: x + h cancels, so
-    # use (x + h)/2 = b / (2 (h - x)), again a sum of positive terms.
-    neg = x < 0.0
-    den = 2.0 * xp.where(neg, h - x, xp.ones_like(x))
-    pos = 0.5 * (x + h)
-    # Near the largest finite numbers x + h and 2 (h - x) overflow; there, halve
-    # the terms first: b / (2 (h - x)) = (b / (h/2 - x/2)) / 4.  (Halving first
-    # everywhere would round subnormal x twice.)
-    den_big = xp.isinf(den)
-    one = xp.ones_like(x)
-    half = xp.where(den_big, 0.5 * h - 0.5 * x, one)  # > 0 where used (x < 0)
-    neg_val = xp.where(den_big, 0.25 * (b / half), b / xp.where(den_big, one, den))
-    pos = xp.where(xp.isinf(pos) & xp.isfinite(x), 0.5 * x + 0.5 * h, pos)
-    return xp.where(neg, neg_val, pos)
+    if b == 0.0:
+        return xp.maximum(x, 0.0)  # relu, exactly
+    h, lo = _squareplus_h(xp, x, b)
+    # x >= 0: (x + h)/2, a sum of non-negative terms (halved after the sum, or
+    # before it where the sum would overflow).  x < 0: x + h cancels, so use
+    # (x + h)/2 = (b/4) / ((h - x)/2), a sum of positive terms; b/4 and the
+    # halvings are exact (h - x overflows only where the result is 0 anyway,
+    # and then it is halved first).
+    xpos = xp.maximum(x, 0.0)  # each branch sees only its own sign: no inf - inf
+    xneg = xp.minimum(x, 0.0)
+    s = xpos + h
+    pos = xp.where(s < math.inf, 0.5 * (s + lo), 0.5 * xpos + 0.5 * h)
+    d = h - xneg
+    d = xp.where(d < math.inf, 0.5 * (d + lo), 0.5 * h - 0.5 * xneg)
+    neg = (0.25 * b) / d
+    return xp.where(x < 0.0, neg, pos)
 
 
 def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     b = p["b"]
-    if b == 0.0:  # squareplus is relu: the kink rule at 0 gives 0
-        return xp.astype(x > 0.0, x.dtype)
-    h = xp.hypot(x, math.sqrt(b) * xp.ones_like(x))  # h >= sqrt(b) > 0
-    neg = x < 0.0
-    # (1 + x/h)/2; for x < 0, 1 + x/h = b / (h (h - x)), without cancellation.
-    den = xp.where(neg, h * (h - x), xp.ones_like(x))
-    ratio = xp.where(x == math.inf, xp.ones_like(x), x / h)  # inf/inf -> the limit 1
-    return xp.where(neg, b / (2.0 * den), 0.5 * (1.0 + ratio))
+    if b == 0.0:  # relu: the kink rule at 0 gives 0
+        d = xp.astype(x > 0.0, x.dtype)
+        return nm.propagate_nan(xp, x, d)
+    h, lo = _squareplus_h(xp, x, b)
+    xpos = xp.minimum(xp.maximum(x, 0.0), _SQ_BIG)
+    xneg = xp.minimum(x, 0.0)
+    # (1 + x/h)/2, with x/(h + lo) = r - r lo/h, r = x/h; for x < 0,
+    # 1 + x/h = b / (h (h - x)) without cancellation, evaluated as
+    # ((b/4)/(h + lo)) / ((h - x)/2) so that no product overflows.
+    r = xp.where(x > _SQ_BIG, xp.ones_like(x), xpos / h)  # x/h rounds to 1 above 2^60
+    pos = 0.5 * (1.0 + (r - r * (lo / h)))
+    u = (0.25 * b) / h
+    u = u - u * (lo / h)
+    d = h - xneg
+    d = xp.where(d < math.inf, 0.5 * (d + lo), 0.5 * h - 0.5 * xneg)
+    neg = u / d
+    return xp.where(x < 0.0, neg, xp.where(xp.isnan(x), x, pos))
 
 
 def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
@@ -542,6 +1113,18 @@ def _squareplus_kernel(x: Any, p: dict[str, Any]) -> Any:
     return select(r, pos, s, 3)
 
 
+def _squareplus_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    h = mp.sqrt(x * x + p["b"])
+    return p["b"] / (2 * (h - x)) if x < 0 else (x + h) / 2
+
+
+def _squareplus_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
+    h = mp.sqrt(x * x + p["b"])
+    if x < 0:
+        return p["b"] / (2 * h * (h - x))
+    return (1 + x / h) / 2 if h > 0 else mp.mpf(0)
+
+
 SQUAREPLUS = Spec(
     name="squareplus",
     family="smooth",
@@ -555,7 +1138,8 @@ SQUAREPLUS = Spec(
     numpy_value=_squareplus_kernel,
     value=_squareplus_value,
     derivative=_squareplus_derivative,
-    mp=lambda mp, x, p: (x + mp.sqrt(x * x + p["b"])) / 2,
+    mp=_squareplus_mp,
+    mp_derivative=_squareplus_mp_derivative,
     kinks=lambda p: (0.0,) if p["b"] == 0.0 else (),
     equivalents={"keras": "keras.activations.squareplus", "jax": "jax.nn.squareplus"},
     examples=""">>> import actfn
