@@ -48,6 +48,14 @@ class _Required:
 REQUIRED: Any = _Required()
 
 
+class _NoInput:
+    def __repr__(self) -> str:
+        return "<no input>"
+
+
+_NO_X: Any = _NoInput()
+
+
 def min_norm(left: float, right: float) -> float:
     """The kink rule: the one-sided derivative closest to zero.
 
@@ -100,10 +108,18 @@ class Real:
         if value is None and self.optional:
             return None
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            if _is_scalar_array(value):
-                return self.check(fname, pname, value.item())  # type: ignore[attr-defined]
+            if _is_scalar_array(value) and not _is_scalar_array(
+                item := value.item()  # type: ignore[attr-defined]
+            ):
+                return self.check(fname, pname, item)
             raise TypeError(f"{fname}: {pname} must be {self.describe()}; got {_type_name(value)}")
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an int (or Fraction) beyond the float range
+            raise ValueError(
+                f"{fname}: {pname}={_short(value)} is outside its domain: {self.describe()} "
+                "(too large for a float)"
+            ) from None
         bad = math.isnan(v) or (self.finite and math.isinf(v))
         bad = bad or v < self.lo or v > self.hi
         bad = bad or (self.lo_open and v == self.lo) or (self.hi_open and v == self.hi)
@@ -139,7 +155,10 @@ class Axis:
         if self.multiple and isinstance(value, tuple | list):
             items = tuple(self._one(fname, pname, v) for v in value)
             if not items:
-                raise ValueError(f"{fname}: {pname} must not be an empty tuple")
+                raise ValueError(
+                    f"{fname}: {pname} must be {self.describe()}, with at least one axis; "
+                    "got an empty tuple"
+                )
             return items
         return self._one(fname, pname, value)
 
@@ -286,7 +305,12 @@ def normalize_axes(
     """Axes as sorted non-negative ints, checked against ``ndim``."""
     if axis is None:
         return tuple(range(ndim))
-    items = axis if isinstance(axis, tuple) else (axis,)
+    items = axis if isinstance(axis, tuple | list) else (axis,)
+    if ndim == 0:
+        raise ValueError(
+            f"{fname}: {pname}={axis!r} does not exist: x is 0-dimensional (a scalar); "
+            f"{fname} acts along an axis and needs an input with at least 1 dimension"
+        )
     out = []
     for a in items:
         if not -ndim <= a < ndim:
@@ -296,7 +320,10 @@ def normalize_axes(
             )
         out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise ValueError(f"{fname}: {pname}={axis!r} repeats an axis")
+        raise ValueError(
+            f"{fname}: {pname}={axis!r} names the same axis twice; allowed: distinct axes "
+            f"in -{ndim} <= {pname} < {ndim}"
+        )
     return tuple(sorted(out))
 
 
@@ -306,6 +333,11 @@ def _num(v: float) -> str:
     if v == -math.inf:
         return "-inf"
     return repr(int(v)) if v == int(v) else repr(v)
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 4 :]}"
 
 
 def _type_name(value: object) -> str:
@@ -562,14 +594,14 @@ class Activation:
         merged = dict(self._bound)
         for key, value in params.items():
             if key not in self._names:
-                raise self._unknown_keyword(key)
+                raise self._unknown_keyword(key, allow_out=False)
             merged[key] = value
         checked = self._check_params(merged, partial=True)
         return Activation(self.spec, checked)
 
     # -- evaluation -----------------------------------------------------------------
 
-    def __call__(self, x: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:
+    def __call__(self, x: Any = _NO_X, *args: Any, out: Any = None, **kwargs: Any) -> Any:
         # Fast path: a float32/float64 NumPy array with the default (or bound)
         # parameters, whose checks ran once in __init__.
         if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
@@ -586,10 +618,15 @@ class Activation:
                     if r is not None:
                         return r
         p = self._bind(args, kwargs)
-        prep = _xp.prepare(self.name, x)
+        prep = _xp.prepare(self.name, self._input(x))
+        self._check_axes(prep, p)
+        shape = self._out_shape(tuple(prep.x.shape), p)
+        if self._empty_along_axis(prep) and math.prod(shape) == 0:
+            # (A reduction of an empty axis to a non-empty result is computed.)
+            return self._empty(prep, x, shape, out)
         return self._evaluate(prep, x, p, out, derivative=False)
 
-    def derivative(self, x: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:
+    def derivative(self, x: Any = _NO_X, *args: Any, out: Any = None, **kwargs: Any) -> Any:
         """The elementwise derivative f'(x), with the kink rule at kinks."""
         if self.spec.derivative is None:
             raise TypeError(
@@ -597,7 +634,7 @@ class Activation:
                 f"{self.name} acts along an axis: use vjp(x, cotangent)"
             )
         p = self._bind(args, kwargs)
-        prep = _xp.prepare(self.name, x)
+        prep = _xp.prepare(self.name, self._input(x))
         return self._evaluate(prep, x, p, out, derivative=True)
 
     def vjp(self, x: Any, cotangent: Any, *args: Any, **kwargs: Any) -> Any:
@@ -606,18 +643,26 @@ class Activation:
         For an elementwise activation this is ``cotangent * f'(x)``.  The result
         has the shape and dtype of ``x``.
         """
+        if "out" in kwargs:
+            raise TypeError(f"{self.name}: vjp() takes no out= argument; it returns a new array")
         p = self._bind(args, kwargs)
         prep = _xp.prepare(self.name, x)
         gprep = _xp.prepare(self.name, cotangent, arg="cotangent")
         xp = prep.xp
         if gprep.xp is not xp:
-            raise TypeError(f"{self.name}: cotangent must come from the same array library as x")
+            raise TypeError(
+                f"{self.name}: cotangent must come from the same array library as x; "
+                f"got {_type_name(cotangent)} for an x of {_type_name(x)}"
+            )
+        self._check_axes(prep, p)
         out_shape = self._out_shape(tuple(prep.x.shape), p)
         if tuple(gprep.x.shape) != out_shape:
             raise ValueError(
                 f"{self.name}: cotangent has shape {tuple(gprep.x.shape)}; "
                 f"it must have the output's shape {out_shape}"
             )
+        if self._empty_along_axis(prep):
+            return self._empty(prep, x, tuple(prep.x.shape), None)
         xc = _astype(xp, prep.x, prep.compute_dtype)
         gc = _astype(xp, gprep.x, prep.compute_dtype)
         with _quiet(prep):
@@ -629,6 +674,31 @@ class Activation:
         return _xp.to_result(prep, r)
 
     # -- internals ------------------------------------------------------------------
+
+    def _input(self, x: Any) -> Any:
+        if x is _NO_X:
+            raise TypeError(f"{self.name}: missing the input x (an array or a real number)")
+        return x
+
+    def _check_axes(self, prep: _xp.Prepared, p: Mapping[str, Any]) -> None:
+        """Axis parameters checked against the input's dimensions, before any work."""
+        ndim = len(prep.x.shape)
+        for prm in self.spec.params:
+            if isinstance(prm.domain, Axis):
+                normalize_axes(self.name, prm.name, p[prm.name], ndim)
+        self._out_shape(tuple(prep.x.shape), p)
+
+    def _empty_along_axis(self, prep: _xp.Prepared) -> bool:
+        # A reduction along an empty axis (max, sum) has no identity in most
+        # libraries; the result of an axis function of an empty input is empty.
+        return not self.elementwise and math.prod(prep.x.shape) == 0
+
+    def _empty(self, prep: _xp.Prepared, x: Any, shape: tuple[int, ...], out: Any) -> Any:
+        if out is not None:
+            return _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
+        if prep.is_numpy:
+            return np.empty(shape, dtype=prep.result_dtype)
+        return prep.xp.zeros(shape, dtype=prep.result_dtype, device=_xp._device(prep.x))
 
     def _out_shape(self, shape: tuple[int, ...], p: Mapping[str, Any]) -> tuple[int, ...]:
         if self.spec.out_shape is None:
@@ -716,8 +786,12 @@ class Activation:
         ps.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
         return inspect.Signature(ps)
 
-    def _unknown_keyword(self, key: str) -> TypeError:
-        allowed = [*self._names, "out"]
+    def _unknown_keyword(self, key: str, allow_out: bool = True) -> TypeError:
+        if key == "out" and not allow_out:
+            return TypeError(
+                f"{self.name}: out= cannot be bound by configure(); pass it to the call"
+            )
+        allowed = [*self._names, "out"] if allow_out else list(self._names)
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return TypeError(
@@ -751,7 +825,10 @@ class Activation:
             elif partial:
                 continue
             elif prm.default is REQUIRED:
-                raise TypeError(f"{self.name}: missing required parameter {prm.name!r}")
+                raise TypeError(
+                    f"{self.name}: missing required parameter {prm.name!r} "
+                    f"({prm.domain.describe()})"
+                )
             else:
                 out[prm.name] = prm.default
         if self.spec.check is not None and not partial:

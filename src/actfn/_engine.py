@@ -114,14 +114,14 @@ def _get_pool(n: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size < n:
-            old = _pool
             _pool = ThreadPoolExecutor(
                 max_workers=n, thread_name_prefix="actfn", initializer=_mark_worker
             )
             _pool_size = n
-            if old is not None:
-                # Calls still running on the old pool finish there.
-                old.shutdown(wait=False)
+            # The old pool is not shut down: another thread may have fetched it and be
+            # about to submit to it ("cannot schedule new futures after shutdown").
+            # Once the last such caller drops it, the executor is collected and its
+            # idle workers exit.
         return _pool
 
 

@@ -171,4 +171,10 @@ def deserialize(config: Any) -> Activation:
             f"deserialize: 'config' of {name!r} must be a dict of parameters; "
             f"got {type(params).__name__}"
         )
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(
+                f"deserialize: parameter names in the 'config' of {name!r} must be strings; "
+                f"got {key!r}"
+            )
     return f.configure(**dict(params)) if params else f

@@ -51,12 +51,38 @@ def _numpy_from_python(fname: str, arg: str, x: object) -> np.ndarray[Any, Any]:
             f"{fname}: {arg} must be a rectangular array of real numbers; "
             f"got a ragged {_type_name(x)} ({exc})"
         ) from None
+    if arr.dtype == object and _all_python_reals(x):
+        # Integers beyond int64 (2**70) give an object array; they are real
+        # numbers, read as float64 like every other integer input.
+        try:
+            arr = np.asarray(x, dtype=np.float64)
+        except OverflowError:
+            raise ValueError(
+                f"{fname}: {arg} holds an integer too large for float64 (|x| >= 2**1024); "
+                "allowed: real numbers within the float64 range"
+            ) from None
     return arr
+
+
+def _all_python_reals(x: object) -> bool:
+    if isinstance(x, list | tuple):
+        return all(_all_python_reals(v) for v in x)
+    return isinstance(x, int | float | np.integer | np.floating)
 
 
 def _namespace(fname: str, arg: str, x: object) -> tuple[Any, Any]:
     if isinstance(x, np.ndarray):
-        return np, x
+        if type(x) is np.ndarray:
+            return np, x
+        ma = sys.modules.get("numpy.ma")
+        if ma is not None and isinstance(x, ma.MaskedArray):
+            raise TypeError(
+                f"{fname}: {arg} must be an unmasked array; got a numpy.ma.MaskedArray "
+                f"(pass {arg}.filled(value) or {arg}.data to choose what masked entries mean)"
+            )
+        # Subclasses (np.matrix, np.memmap, ...) are read as plain arrays: their
+        # operator overloads (matrix '*') must not change the arithmetic.
+        return np, np.asarray(x)
     if isinstance(x, numbers.Number | np.generic | list | tuple):
         return np, _numpy_from_python(fname, arg, x)
     import array_api_compat
@@ -160,27 +186,44 @@ def to_result(prep: Prepared, y: Any) -> Any:
     if y.dtype == prep.result_dtype:
         return y
     if xp is np:
-        return y.astype(prep.result_dtype)
+        # A value beyond the narrow dtype's range rounds to inf, as IEEE 754
+        # says: that is the correct result, not a reason to warn.
+        with np.errstate(over="ignore"):
+            return y.astype(prep.result_dtype)
     return xp.astype(y, prep.result_dtype)
 
 
 def check_out(
     fname: str, out: object, x: Any, shape: tuple[int, ...], dtype: Any, is_numpy: bool
 ) -> np.ndarray[Any, Any]:
-    """Check an ``out=`` argument before any element is written."""
+    """Check an ``out=`` argument before any element is written.
+
+    Every check runs before the computation starts, so a rejected ``out`` is
+    left exactly as it was.
+    """
     if not is_numpy:
         raise TypeError(
-            f"{fname}: out= is supported for NumPy arrays only; got an input of "
-            f"{_type_name(x)} (the result is returned in the input's library instead)"
+            f"{fname}: out= is supported for NumPy inputs only; got an input of "
+            f"{_type_name(x)} (leave out=None: the result is returned in the input's library)"
         )
     if not isinstance(out, np.ndarray):
-        raise TypeError(f"{fname}: out must be a numpy.ndarray; got {_type_name(out)}")
+        raise TypeError(f"{fname}: out must be a numpy.ndarray (or None); got {_type_name(out)}")
     if out.shape != tuple(shape):
-        raise ValueError(f"{fname}: out has shape {out.shape}; the result has shape {tuple(shape)}")
+        raise ValueError(
+            f"{fname}: out has shape {out.shape}; the result has shape {tuple(shape)} "
+            "(out must have the result's shape)"
+        )
     if out.dtype != dtype:
-        raise ValueError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dtype}")
+        raise ValueError(
+            f"{fname}: out must have the result's dtype {np.dtype(dtype)}; got dtype {out.dtype}"
+        )
     if not out.flags.writeable:
-        raise ValueError(f"{fname}: out is read-only")
+        raise ValueError(f"{fname}: out must be writeable; got a read-only array")
+    if _may_overlap_itself(out):
+        raise ValueError(
+            f"{fname}: out must not have elements that share memory (such as a broadcast "
+            "view with a zero stride); pass a separate array"
+        )
     if isinstance(x, np.ndarray) and out is not x and np.may_share_memory(out, x):
         same = (
             out.__array_interface__["data"][0] == x.__array_interface__["data"][0]
@@ -189,9 +232,28 @@ def check_out(
         )
         if not same and np.shares_memory(out, x):
             raise ValueError(
-                f"{fname}: out overlaps x partially; pass out=x itself or a separate array"
+                f"{fname}: out overlaps x partially; out must be x itself (same memory, "
+                "shape and strides) or not share memory with x"
             )
     return out
+
+
+def _may_overlap_itself(a: np.ndarray[Any, Any]) -> bool:
+    """True when two elements of ``a`` may share memory.
+
+    Sufficient test for no overlap: with the axes sorted by |stride|, each
+    stride is at least the span in bytes of all the smaller axes together.
+    Every view made by slicing, transposing or reshaping a plain array passes
+    it; zero strides (broadcast views) and hand-made overlapping strides fail.
+    """
+    if a.size <= 1:
+        return False
+    span = a.itemsize
+    for stride, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape, strict=True) if n > 1):
+        if stride < span:
+            return True
+        span += stride * (n - 1)
+    return False
 
 
 def imported(name: str) -> Any:

@@ -43,6 +43,10 @@ def _lse_shape(shape: tuple[int, ...], p: Mapping[str, Any]) -> tuple[int, ...]:
 
 def _lse_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     axes = normalize_axes("logsumexp", "axis", p["axis"], x.ndim)
+    if any(x.shape[a] == 0 for a in axes):
+        # A sum over no entries is 0, its log -inf (as for a fully masked row);
+        # max() of no entries would raise.
+        return xp.full_like(xp.sum(x, axis=axes, keepdims=p["keepdims"]), -math.inf)
     mask = _MASK.broadcast("logsumexp", "where", xp, x, p["where"])
     neg = xp.full_like(x, -math.inf)
     xm = x if mask is None else xp.where(mask, x, neg)

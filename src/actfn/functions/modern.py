@@ -83,8 +83,13 @@ array([0.  , 0.25, 9.  ])""",
 def _star_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     s, b = p["scale"], p["bias"]
     r = xp.maximum(x, 0.0)
-    plain = s * (r * r) + b
-    if b == 0.0 or s == 0.0:
+    if s == 0.0:  # the constant b (0 * r^2 would be NaN where r^2 overflows); NaN stays
+        return xp.where(xp.isnan(x), x, xp.full_like(x, b))
+    r2 = r * r
+    # r^2 beyond the float range with a small scale: s r r can still be finite.
+    sr2 = xp.where(xp.isinf(r2) & xp.isfinite(r), (s * r) * r, s * r2)
+    plain = sr2 + b
+    if b == 0.0 or abs(s) >= 2.0**990:  # (Dekker's split of s would overflow)
         return plain
     # s r^2 + b cancels where s r^2 is near -b.  There r^2 and s r^2 are formed as
     # exact double-double products (Dekker), their high parts added to b with Knuth's
@@ -92,7 +97,8 @@ def _star_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # plus a few roundings of terms below 2^-50 of it, at most 1 ULP with the final
     # rounding.  Large r (no cancellation, and the split could overflow) keeps the
     # plain form.
-    small = r < _SPLIT_MAX
+    # ... and where s r^2 itself is too large to split.
+    small = (r < _SPLIT_MAX) & (xp.abs(sr2) < 2.0**990)
     rc = xp.where(small, r, xp.zeros_like(r))
     sq, sq_e = _two_prod(xp, rc, rc)
     t, t_e = _two_prod(xp, s * xp.ones_like(rc), sq)
@@ -144,8 +150,12 @@ def _snake_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # f where f ≈ x.  Infinite x: sin(inf) is NaN, so x itself is returned.
     finite = xp.isfinite(x)
     xs = xp.where(finite, x, xp.zeros_like(x))
-    s = xp.sin(a * xs)
-    return xp.where(finite, xs + (s * s) / a, x)
+    ax = a * xs
+    # a x beyond the float range (huge a): sin is NaN there, but the term
+    # sin^2(a x)/a <= 1/a < |x| / max is below half an ULP of x: f = x.
+    big = xp.isinf(ax)
+    s = xp.sin(xp.where(big, xp.zeros_like(ax), ax))
+    return xp.where(finite & ~big, xs + (s * s) / a, x)
 
 
 def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:

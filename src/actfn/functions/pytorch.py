@@ -63,7 +63,13 @@ def _to_xp(xp: Any, like: Any, a: np.ndarray[Any, Any]) -> Any:
 
 def _leaky(xp: Any, x: Any, a: Any) -> Any:
     # x for x >= 0, a x below: one rounding (none for x >= 0), for any slope a.
-    return xp.where(x >= 0.0, x, a * x)
+    # A zero slope gives 0 * x (-0 for x < 0, NaN for NaN) except at -inf, where
+    # 0 * -inf would be NaN: -0 there.
+    if isinstance(a, float):
+        below = a * x if a != 0.0 else xp.where(xp.isinf(x), -xp.zeros_like(x), 0.0 * x)
+    else:
+        below = xp.where((a == 0.0) & xp.isinf(x), -xp.zeros_like(x), a * x)
+    return xp.where(x >= 0.0, x, below)
 
 
 def _leaky_derivative(xp: Any, x: Any, a: Any) -> Any:
@@ -196,7 +202,8 @@ def _rrelu_slopes(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     """The slope of each element: uniform draws in training, (lower + upper)/2 otherwise."""
     lo, hi = p["lower"], p["upper"]
     if not p["training"]:
-        return 0.5 * (lo + hi)
+        mid = 0.5 * (lo + hi)
+        return mid if math.isfinite(mid) else 0.5 * lo + 0.5 * hi  # lo + hi overflowed
     gen = Seed.generator(p["rng"])
     draws = gen.uniform(lo, hi, size=tuple(x.shape))
     return _to_xp(xp, x, np.asarray(draws, dtype=np.float64))

@@ -163,7 +163,10 @@ array([-7.5, -5. , -2.5,  0. ,  5. ])""",
 
 def _leaky_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # x if x >= 0 else a*x: correct for any slope (max(x, a*x) is not when a > 1).
-    return xp.where(x >= 0.0, x, p["negative_slope"] * x)
+    a = p["negative_slope"]
+    # a = 0: 0 * x (-0 for x < 0, NaN for NaN) except 0 * -inf = NaN: there -0.
+    below = a * x if a != 0.0 else xp.where(xp.isinf(x), -xp.zeros_like(x), 0.0 * x)
+    return xp.where(x >= 0.0, x, below)
 
 
 def _leaky_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:

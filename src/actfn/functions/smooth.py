@@ -114,6 +114,8 @@ def _softplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 def _above(xp: Any, x: Any, beta: float, thr: float) -> Any:
     # PyTorch's switch beta * x > threshold, with x clipped so that beta * x cannot
     # overflow; the clip keeps the sign of beta x - threshold.
+    if thr == 0.0:  # beta > 0: the same test, without beta * x underflowing to 0
+        return x > 0.0
     lim = (abs(thr) + 1.0) / beta
     xc = xp.clip(x, -lim, lim) if math.isfinite(lim) else x
     return beta * xc > thr
