@@ -254,9 +254,6 @@ def test_elementwise_finite_where_true_value_is_finite(
         return
     for i in np.flatnonzero(np.isinf(y64)):
         xi = float(x.astype(np.float64).flat[i])
-        if f.name == "squareplus" and abs(xi) > 2.0**1022:
-            continue  # known bug, pinned by test_squareplus_near_the_largest_float64
-
         true = _mp_value(f, xi, full)
         # inf is right when the true value rounds beyond the largest finite number.
         assert mpmath.isinf(true) or abs(true) > fmax, (
@@ -519,11 +516,6 @@ def test_axis_vjp_annihilates_the_constant_direction(
         assert np.all(np.abs(v) <= n * 2.0**-50), np.max(np.abs(v))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="squareplus's float64 NumPy kernel forms h + |x|, which overflows for |x| "
-    "near the largest float64 (found by the fuzz test above); fix pending",
-)
 def test_squareplus_near_the_largest_float64() -> None:
     big = np.finfo(np.float64).max
     y = actfn.squareplus(np.array([big, 1e308]), b=0.0)
