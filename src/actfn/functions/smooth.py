@@ -587,7 +587,10 @@ def _gelu_kernel(x: Any, p: dict[str, Any]) -> Any:
     else:
         # 0.5 * xs * erfc(-xs / sqrt 2), SciPy's erfc written into a temporary
         # (an import statement, safe when several threads get here first).
-        special = importlib.import_module("scipy.special")
+        try:
+            special = importlib.import_module("scipy.special")
+        except ImportError:  # NumPy only: the accurate generic form (slower)
+            return _gelu_value(np, x, p)
         u = np.multiply(xs, -_INV_SQRT2, out=temp(x, 1))
         special.erfc(u, out=u)
         r = np.multiply(xs, 0.5, out=temp(x, 2))
