@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .. import _numerics as nm
 from .._activation import Axis, Boolean, Param, Properties, Reference, Spec, normalize_axes
 from .normalizing import _halves
 from .smooth import GELU, SILU
@@ -97,6 +98,22 @@ def _mp_gelu(mp: Any, b: Any, p: dict[str, Any]) -> Any:
 
 
 _SWIGLU = _gated("swiglu", _silu, _dsilu)
+
+
+def _swiglu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    r = _SWIGLU[0](xp, x, p)
+    # Below b = -700 silu(b) = b e^b / (1 + e^b) is subnormal or close to it, so
+    # a * silu(b) would multiply a by a number rounded to few bits (184 ULP
+    # measured).  There (a b) e^b is formed by times_exp, which does not round
+    # e^b first; a b is exact to 1/2 ULP (and where it overflows, the plain form).
+    a, b, _ = _halves("swiglu", xp, x, p["axis"])
+    tail = b < -700.0
+    bt = xp.where(tail, b, xp.zeros_like(b))
+    ab = a * bt
+    t = nm.times_exp(xp, ab, bt) / (1.0 + xp.exp(bt))
+    return xp.where(tail & xp.isfinite(ab), t, r)
+
+
 _GEGLU = _gated("geglu", _gelu, _dgelu)
 _REGLU = _gated("reglu", _relu, _drelu)
 _RANGE = Properties((-math.inf, math.inf), "(-inf, inf)", False, "C-inf", False)
@@ -111,7 +128,7 @@ SWIGLU = Spec(
     params=(_AXIS,),
     properties=_RANGE,
     references=(SHAZEER,),
-    value=_SWIGLU[0],
+    value=_swiglu_value,
     vjp=_SWIGLU[1],
     mp=_mp_gated(lambda mp, b, p: b / (1 + mp.exp(-b))),
     out_shape=_out_shape("swiglu"),

@@ -150,28 +150,60 @@ def _snake_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # f where f ≈ x.  Infinite x: sin(inf) is NaN, so x itself is returned.
     finite = xp.isfinite(x)
     xs = xp.where(finite, x, xp.zeros_like(x))
-    ax = a * xs
-    # a x beyond the float range (huge a): sin is NaN there, but the term
-    # sin^2(a x)/a <= 1/a < |x| / max is below half an ULP of x: f = x.
-    big = xp.isinf(ax)
-    s = xp.sin(xp.where(big, xp.zeros_like(ax), ax))
-    return xp.where(finite & ~big, xs + (s * s) / a, x)
+    t = a * xs
+    # Where a x overflows (|x| > max/a), sin^2(a x)/a <= 1/a < |x| 2^-1024 is below
+    # half an ULP of x: the result is x.
+    small = xp.isfinite(t)
+    s = xp.sin(xp.where(small, t, xp.zeros_like(t)))
+    return xp.where(finite & small, xs + (s * s) / a, x)
 
 
 def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     a = _ALPHA_POS.broadcast("snake", "alpha", xp, x, p["alpha"])
-    # 1 + sin(2 a x) = (sin ax + cos ax)^2: a square (non-negative, like the true
-    # value) whose base has an absolute error of about 2u (sin and cos within 1 ULP
-    # each), so the relative error is about 4u / |sin ax + cos ax| (measured: 4.4): a
-    # few ULP except near the zeros of the derivative, where it grows (1 + sin 2ax
-    # would give 2u / (1 + sin 2ax), worse).  The derivative has no
-    # limit at +-inf: there it is taken at the largest finite floats (the project's
-    # convention), and it is NaN where a x overflows.
+    # 1 + sin(u), u = 2 a x.  Where sin(u) >= 0 the sum has no cancellation.  Where
+    # sin(u) < 0 it is written cos^2(u) / (1 - sin(u)) (as (1 + s)(1 - s) = c^2):
+    # near the zeros of the derivative (sin u = -1) cos(u) is small but accurate
+    # to 1 ULP relative (libm reduces u exactly), the denominator is near 2, so
+    # the result keeps a few ULP there, where (sin ax + cos ax)^2 or 1 + sin(u)
+    # lose all digits.  u is exact when 2a is a power of two (a = 1, the default);
+    # otherwise u = hi + lo (Dekker's product, float64) and sin/cos(hi + lo) are
+    # formed by the angle-addition formulas.  The derivative has no limit at
+    # +-inf: there it is taken at the largest finite floats (the project's
+    # convention), and it is NaN where a x overflows (alpha > 1, |x| > max/alpha).
     # (The largest float of x's dtype: float64's would overflow casting to float32.)
     big = float(xp.finfo(x.dtype).max)
-    t = a * xp.clip(x, -big, big)
-    c = xp.sin(t) + xp.cos(t)
-    return c * c
+    xc = xp.clip(x, -big, big)
+    two_a = 2.0 * a
+    exact = isinstance(two_a, float) and math.frexp(two_a)[0] == 0.5
+    u = two_a * xc
+    # (sin and cos of a finite argument only: where u overflows, see below.)
+    uf = xp.where(xp.isfinite(u), u, xp.zeros_like(u))
+    if exact or x.dtype != xp.float64:
+        s, c = xp.sin(uf), xp.cos(uf)
+    else:
+        # Dekker's splitting needs |x| 2^27 finite: x above 2^960 is scaled down by
+        # 2^64 first and hi, lo scaled back (exact, powers of two).
+        huge = xp.abs(xc) >= 2.0**960
+        xs = xp.where(huge, xc * 2.0**-64, xc)
+        hi, lo = _two_prod(xp, two_a * xp.ones_like(xs), xs)
+        hi = xp.where(huge, hi * 2.0**64, hi)
+        lo = xp.where(huge, lo * 2.0**64, lo)
+        ok = xp.isfinite(hi) & xp.isfinite(lo)
+        hi = xp.where(ok, hi, xp.zeros_like(hi))
+        lo = xp.where(ok, lo, xp.zeros_like(lo))
+        sh, ch = xp.sin(hi), xp.cos(hi)
+        sl, cl = xp.sin(lo), xp.cos(lo)
+        s = xp.where(ok, sh * cl + ch * sl, xp.sin(uf))
+        c = xp.where(ok, ch * cl - sh * sl, xp.cos(uf))
+    neg = s < 0.0
+    d = xp.where(neg, (c * c) / (1.0 - xp.where(neg, s, xp.zeros_like(s))), 1.0 + s)
+    # Where 2 a x overflows but a x does not (the top binade): (sin ax + cos ax)^2.
+    t = a * xc
+    top = xp.isinf(u) & xp.isfinite(t)
+    tt = xp.where(top, t, xp.zeros_like(t))
+    b = xp.sin(tt) + xp.cos(tt)
+    d = xp.where(top, b * b, d)
+    return xp.where(xp.isinf(t), xp.full_like(d, math.nan), d)
 
 
 def _snake_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:

@@ -70,20 +70,34 @@ def _shifted(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
     return xp.where(inf, shared, z)
 
 
-def _masked_shifted(xp: Any, x: Any, axes: tuple[int, ...], mask: Any) -> tuple[Any, Any]:
-    """x - max(x) over the unmasked entries (-inf at masked ones), and the row sums of exp.
+def _masked_parts(
+    xp: Any, x: Any, axes: tuple[int, ...], mask: Any
+) -> tuple[tuple[Any, Any], Any, Any, Any]:
+    """_softmax_parts over the unmasked entries: ((z, lo), e, rest, count).
 
-    The infinite-maximum rule applies to the unmasked entries; a fully masked row
-    has every shifted entry -inf and sum 0.
-    """
+    Masked entries have z = -inf and e = 0.  The infinite-maximum rule applies to
+    the unmasked entries; a fully masked row has count = 0 and rest = -1 (callers
+    give it zeros, or -inf)."""
     neg = xp.full_like(x, -math.inf)
     xm = xp.where(mask, x, neg)
     m = xp.max(xm, axis=axes, keepdims=True)
     inf = xp.isinf(m)
     z = xm - xp.where(inf, xp.zeros_like(m), m)
-    shared = xp.where(mask & (xm == m), xp.zeros_like(x), neg)
-    z = xp.where(inf, shared, z)
-    return z, xp.sum(xp.exp(z), axis=axes, keepdims=True)
+    z = xp.where(inf, xp.where(mask & (xm == m), xp.zeros_like(x), neg), z)
+    # The rounding of x - m (TwoSum), as in _shifted_two.
+    ok = xp.isfinite(z) & xp.isfinite(xm) & xp.isfinite(m)
+    zero = xp.zeros_like(z)
+    a = xp.where(ok, xm, zero)
+    b = xp.where(ok, -m, zero)
+    s = xp.where(ok, z, zero)
+    bb = s - a
+    lo = (a - (s - bb)) + (b - bb)
+    eh = xp.exp(z)
+    e = eh + eh * lo
+    top = mask & (z == 0.0)
+    count = xp.sum(xp.astype(top, x.dtype), axis=axes, keepdims=True)
+    rest = _sum_last(xp, xp.where(top, zero, e), axes) + (count - 1.0)
+    return (z, lo), e, rest, count
 
 
 def _shifted_two(xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
@@ -140,9 +154,11 @@ def _softmax_value(xp: Any, x: Any, p: dict[str, Any], fname: str = "softmax") -
     axes = normalize_axes(fname, "axis", p["axis"], x.ndim)
     mask = _MASK.broadcast(fname, "where", xp, x, p.get("where"))
     if mask is not None:
-        z, s = _masked_shifted(xp, x, axes, mask)
-        # A fully masked row has s = 0 and every exp(z) = 0: divide by 1, giving 0.
-        return xp.exp(z) / xp.where(s > 0.0, s, xp.ones_like(s))
+        _, e, rest, count = _masked_parts(xp, x, axes, mask)
+        # As below; a fully masked row has every e = 0: divide by 1, giving 0.
+        # Masked entries are 0 even in a row with NaN (as log_softmax's are -inf).
+        r = e / xp.where(count > 0.0, 1.0 + rest, xp.ones_like(rest))
+        return xp.where(mask, r, xp.zeros_like(r))
     _, e, rest = _softmax_parts(xp, x, axes)
     # e / (1 + rest): each e carries about 1 ULP (exp and the lo correction),
     # the sum of positive terms a few tenths of an ULP per level of pairwise
@@ -263,10 +279,9 @@ def _log_softmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     axes = normalize_axes("log_softmax", "axis", p["axis"], x.ndim)
     mask = _MASK.broadcast("log_softmax", "where", xp, x, p.get("where"))
     if mask is not None:
-        zm, s = _masked_shifted(xp, x, axes, mask)
-        # Same sum of magnitudes as below; a fully masked row (s = 0) takes log 1
-        # instead of log 0 and its entries stay -inf.
-        r = zm - xp.log(xp.where(s > 0.0, s, xp.ones_like(s)))
+        (zm, lom), _, rest, count = _masked_parts(xp, x, axes, mask)
+        # As below; a fully masked row takes log1p(0) and its entries stay -inf.
+        r = (zm - xp.log1p(xp.where(count > 0.0, rest, xp.zeros_like(rest)))) + lom
         return xp.where(mask, r, xp.full_like(r, -math.inf))
     (z, lo), _, rest = _softmax_parts(xp, x, axes)
     # log(sum e) = log1p(rest): exact near 0, where log(1 + rest) would round the
