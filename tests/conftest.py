@@ -19,16 +19,15 @@ ALL = [actfn.ACTIVATIONS[n] for n in actfn.names()]
 ELEMENTWISE = [f for f in ALL if f.elementwise]
 AXIS = [f for f in ALL if not f.elementwise]
 
-# Parameters to call each activation with where it has required ones.
+# Parameters to call each activation with where it has required or random ones
+# (each record's sample_params).
 REQUIRED_PARAMS: dict[str, dict[str, Any]] = {
-    "threshold": {"threshold": 0.5, "default_value": -1.0},
-    "prelu": {"alpha": 0.25},
-    "gumbel_softmax": {"rng": 0},
+    f.name: dict(f.spec.sample_params) for f in ALL if f.spec.sample_params
 }
 
 
 def params_for(f: actfn.Activation) -> dict[str, Any]:
-    return dict(REQUIRED_PARAMS.get(f.name, {}))
+    return dict(f.spec.sample_params)
 
 
 def by_name(fs: list[actfn.Activation]) -> dict[str, Any]:

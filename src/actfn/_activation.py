@@ -438,6 +438,9 @@ class Spec:
     #: engine instead of ``value`` / ``derivative`` for NumPy inputs.  They must
     #: meet the same accuracy bounds.
     numpy_value: Callable[[Any, dict[str, Any]], Any] | None = None
+    #: Values for the parameters that have no default, and a seed for random
+    #: draws: what examples, plots, tests and benchmarks call the function with.
+    sample_params: Mapping[str, Any] = field(default_factory=dict)
     numpy_derivative: Callable[[Any, dict[str, Any]], Any] | None = None
     #: For elementwise functions: False where these parameters need the whole array
     #: at once (random draws), so the blocked engine is not used.  Parameters given

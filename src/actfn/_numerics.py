@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ._xp import imported
+
 __all__ = [
     "erfc",
     "gelu_exact",
@@ -322,6 +324,13 @@ def taylor_pieces(
     """
     import array_api_compat
 
+    dask_array = imported("dask.array")
+    if dask_array is not None and isinstance(x, dask_array.Array):
+        # Chunk by chunk: the reshape to 1-D and back would rechunk a Dask array.
+        return x.map_blocks(
+            lambda b: taylor_pieces(array_api_compat.array_namespace(b), b, bounds, pieces),
+            dtype=x.dtype,
+        )
     dev = array_api_compat.device(x)
     shape = x.shape
     xf = xp.reshape(xp.clip(x, bounds[0], bounds[-1]), (-1,))

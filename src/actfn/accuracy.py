@@ -81,9 +81,7 @@ BOUNDS: dict[str, dict[str, int]] = {
 #: randomness (so the mpmath reference draws the same numbers), a value inside
 #: the interval of a required real number, 0.25 for a required array.
 SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
-    "threshold": {"threshold": 0.5, "default_value": -1.0},
-    "prelu": {"alpha": 0.25},
-    "gumbel_softmax": {"rng": 0},
+    name: dict(f.spec.sample_params) for name, f in ACTIVATIONS.items() if f.spec.sample_params
 }
 REQUIRED_PARAMS = SAMPLE_PARAMS  # the former name
 

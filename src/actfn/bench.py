@@ -74,8 +74,8 @@ class Result:
 
 
 def _params(f: Activation) -> dict[str, Any]:
-    # Required parameters get the values the tests use.
-    return {"threshold": 0.5, "default_value": -1.0} if f.name == "threshold" else {}
+    # Required parameters (and seeds) from the record.
+    return dict(f.spec.sample_params)
 
 
 def make_input(f: Activation, size: int, dtype: Any, seed: int = 0) -> np.ndarray[Any, Any]:

@@ -38,10 +38,6 @@ FORMATS = ("png", "svg", "pdf")
 
 # Parameters used to draw an activation whose parameters have no default.  An
 # activation missing here gets a value from its parameter's domain (see below).
-_ILLUSTRATIVE: dict[str, dict[str, Any]] = {
-    "threshold": {"threshold": 0.5, "default_value": -1.0},
-    "prelu": {"alpha": 0.25},  # PyTorch's initial slope
-}
 
 # How an axis activation is cut to a function of one variable: the input row as
 # coefficients of x (plus zeros) and the output entry shown.
@@ -54,7 +50,7 @@ _SLICES: dict[str, tuple[tuple[float, ...], str]] = {
 
 def illustrative_params(f: actfn.Activation) -> dict[str, Any]:
     """Parameters to draw ``f`` with: its defaults, and a value for each required one."""
-    chosen = dict(_ILLUSTRATIVE.get(f.name, {}))
+    chosen = dict(f.spec.sample_params)
     out: dict[str, Any] = {}
     for p in f.params:
         default = f.defaults[p.name]

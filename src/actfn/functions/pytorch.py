@@ -150,6 +150,7 @@ def _prelu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 PRELU = Spec(
     name="prelu",
+    sample_params={"alpha": 0.25},  # PyTorch's initial slope
     family="rectifiers",
     summary="Parametric rectified linear unit: x for x >= 0, alpha * x below, with "
     "alpha an array (one slope per channel).",
@@ -320,6 +321,7 @@ def _gumbel_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
 
 GUMBEL_SOFTMAX = Spec(
     name="gumbel_softmax",
+    sample_params={"rng": 0},
     family="normalizing",
     kind="normalizing",
     summary="A sample from the Gumbel-softmax (concrete) distribution: "

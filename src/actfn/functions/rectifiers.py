@@ -275,6 +275,7 @@ def _threshold_kernel(x: Any, p: dict[str, Any]) -> Any:
 
 THRESHOLD = Spec(
     name="threshold",
+    sample_params={"threshold": 0.5, "default_value": -1.0},
     family="rectifiers",
     summary="x where x exceeds a threshold, a fixed value elsewhere.",
     formula=(r"f(x) = \begin{cases} x & x > \theta \\ v & x \le \theta \end{cases}"),
