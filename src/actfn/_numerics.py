@@ -274,6 +274,14 @@ def gelu_tanh_arg(xp: Any, x: Any) -> tuple[Any, Any]:
     once would cost |v|/2 ULPs (350 at the underflow point).  x must be clipped
     (|x| <= 30 is plenty: beyond, the result is x or 0).
     """
+    q_hi, q_lo = _gelu_q(xp, x)
+    v_hi, v_lo = two_prod(xp, _GELU_K2_HI * xp.ones_like(x), q_hi)
+    v_lo = v_lo + (_GELU_K2_HI * q_lo + _GELU_K2_LO * q_hi)
+    return two_sum(xp, v_hi, v_lo)
+
+
+def _gelu_q(xp: Any, x: Any) -> tuple[Any, Any]:
+    """q = x (1 + 0.044715 x^2) as a double-double (TwoProduct, TwoSum)."""
     s_hi, s_lo = two_prod(xp, x, x)
     p_hi, p_lo = two_prod(xp, _GELU_C_HI * xp.ones_like(x), s_hi)
     p_lo = p_lo + (_GELU_C_HI * s_lo + _GELU_C_LO * s_hi)
@@ -281,9 +289,7 @@ def gelu_tanh_arg(xp: Any, x: Any) -> tuple[Any, Any]:
     w_lo = w_lo + p_lo
     q_hi, q_lo = two_prod(xp, x, w_hi)
     q_lo = q_lo + x * w_lo
-    v_hi, v_lo = two_prod(xp, _GELU_K2_HI * xp.ones_like(x), q_hi)
-    v_lo = v_lo + (_GELU_K2_HI * q_lo + _GELU_K2_LO * q_hi)
-    return two_sum(xp, v_hi, v_lo)
+    return q_hi, q_lo
 
 
 def gelu_tanh_x_dv(xp: Any, x: Any) -> Any:
@@ -291,13 +297,7 @@ def gelu_tanh_x_dv(xp: Any, x: Any) -> Any:
     double-double: as 2 sqrt(2/pi) (3q - 2x) with q = x + 0.044715 x^3 exact to
     2^-100, the subtraction 3q - 2x (which cancels by up to a factor 3.6) is done
     exactly (TwoProduct, TwoSum)."""
-    s_hi, s_lo = two_prod(xp, x, x)
-    p_hi, p_lo = two_prod(xp, _GELU_C_HI * xp.ones_like(x), s_hi)
-    p_lo = p_lo + (_GELU_C_HI * s_lo + _GELU_C_LO * s_hi)
-    w_hi, w_lo = two_sum(xp, xp.ones_like(x), p_hi)
-    w_lo = w_lo + p_lo
-    q_hi, q_lo = two_prod(xp, x, w_hi)
-    q_lo = q_lo + x * w_lo
+    q_hi, q_lo = _gelu_q(xp, x)
     t_hi, t_lo = two_prod(xp, 3.0 * xp.ones_like(x), q_hi)
     r_hi, r_lo = two_sum(xp, t_hi, -2.0 * x)
     r_lo = r_lo + (t_lo + 3.0 * q_lo)
