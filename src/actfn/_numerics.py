@@ -682,7 +682,9 @@ _GELU_D_RIGHT = (
 )
 
 
-def _gelu_d_piece(xp: Any, x: Any, piece: tuple[float, float, tuple[float, ...]]) -> Any:
+def taylor_piece(x: Any, piece: tuple[float, float, tuple[float, ...]]) -> Any:
+    """One Taylor polynomial sum_k c_k d^k, d = (x - centre_hi) - centre_lo, for
+    piece = (centre_hi, centre_lo, (c_0, c_1, ...)) (see taylor_pieces)."""
     hi, lo, co = piece
     d = (x - hi) - lo
     acc = co[-1] * d + co[-2]
@@ -724,10 +726,8 @@ def gelu_exact_derivative(xp: Any, x: Any) -> Any:
     xw = xp.clip(xc, -2.0, 0.0)
     near = xp.where(
         xw < -1.0,
-        _gelu_d_piece(xp, xw, _GELU_D_LEFT),
-        xp.where(
-            xw < -0.5, _gelu_d_piece(xp, xw, _GELU_D_ROOT), _gelu_d_piece(xp, xw, _GELU_D_RIGHT)
-        ),
+        taylor_piece(xw, _GELU_D_LEFT),
+        xp.where(xw < -0.5, taylor_piece(xw, _GELU_D_ROOT), taylor_piece(xw, _GELU_D_RIGHT)),
     )
     main = xp.where((xc >= -_GELU_TAIL) & (xc < -0.25), near, main)
     r = xp.where(xc < -_GELU_TAIL, tail, main)

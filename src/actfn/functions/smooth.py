@@ -521,24 +521,17 @@ def _gelu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     xw = xp.clip(xc, -2.0, 0.0)
     near = xp.where(
         xw < -1.0,
-        _taylor_piece(xw, _GELU_TANH_D_LEFT),
+        nm.taylor_piece(xw, _GELU_TANH_D_LEFT),
         xp.where(
-            xw < -0.5, _taylor_piece(xw, _GELU_TANH_D_ROOT), _taylor_piece(xw, _GELU_TANH_D_RIGHT)
+            xw < -0.5,
+            nm.taylor_piece(xw, _GELU_TANH_D_ROOT),
+            nm.taylor_piece(xw, _GELU_TANH_D_RIGHT),
         ),
     )
     neg = xp.where((xc >= -2.0) & (xc < -0.25), near, neg)
     r = xp.where(xc >= 0.0, pos, neg)
     r = xp.where(x > 30.0, xp.ones_like(x), xp.where(x < -30.0, -0.0 * xp.ones_like(x), r))
     return xp.where(xp.isnan(x), x, r)
-
-
-def _taylor_piece(x: Any, piece: tuple[float, float, tuple[float, ...]]) -> Any:
-    hi, lo, co = piece
-    d = (x - hi) - lo
-    acc = co[-1] * d + co[-2]
-    for c in reversed(co[:-2]):
-        acc = acc * d + c
-    return acc
 
 
 def _gelu_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
