@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import actfn
-from actfn import _engine
+from actfn import _engine, _native
 
 from conftest import AXIS, ELEMENTWISE, by_name, params_for
 
@@ -70,6 +70,27 @@ def _same(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
     )
 
 
+#: (dtype, kernels): float32 through the compiled kernels (where built) and
+#: through the NumPy kernels; float64 has NumPy kernels only.
+PATHS = [
+    pytest.param(np.float32, True, id="float32-compiled"),
+    pytest.param(np.float32, False, id="float32-numpy"),
+    pytest.param(np.float64, False, id="float64"),
+]
+
+
+@pytest.fixture
+def kernels(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Switch the compiled kernels on or off for one test (the ``compiled``
+    parameter); a compiled case where they were not built is skipped."""
+    compiled: bool = request.param
+    if compiled and not _native.available():
+        pytest.skip("the compiled kernels were not built (see tests/test_native.py)")
+    previous = _native.set_enabled(compiled)
+    yield compiled
+    _native.set_enabled(previous)
+
+
 @pytest.fixture
 def engine_config() -> Iterator[None]:
     """Restore the thread count and block size a test changes."""
@@ -79,9 +100,9 @@ def engine_config() -> Iterator[None]:
     _engine.BLOCK = block
 
 
-@pytest.mark.usefixtures("engine_config")
+@pytest.mark.usefixtures("engine_config", "kernels")
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("dtype", "kernels"), PATHS, indirect=["kernels"])
 def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: Any) -> None:
     x = _sample(2 * _engine.PARALLEL_MIN + 3, dtype)
     p = params_for(f)
@@ -94,8 +115,9 @@ def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: An
         assert _same(r, results[0])
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("dtype", "kernels"), PATHS, indirect=["kernels"])
 def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
     # The NumPy kernels perform the generic form's operations: same float64
     # values (NaN, signed zeros and infinities included).  The exceptions are
@@ -104,7 +126,8 @@ def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
     # that meets the float64 bound, within 1 ULP of the generic form.  Rounding to
     # float32, a kernel may use a cheaper float64 formula (actfn._engine.narrow)
     # whose few-ULP float64 error can move the rounded result by 1 float32 ULP
-    # where the true value lies near a rounding midpoint.
+    # where the true value lies near a rounding midpoint.  The compiled float32
+    # kernels (actfn._native) compute in double and round once: the same bound.
     x = _sample(50_000, dtype)
     x[-3:] = np.nan
     p = params_for(f)
@@ -123,8 +146,9 @@ def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
             assert np.mean(got[~nan] != ref[~nan]) < 0.01
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("f", **by_name([g for g in AXIS if g.spec.numpy_value is not None]))
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("dtype", "kernels"), PATHS, indirect=["kernels"])
 def test_row_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
     # Row kernels (softmax, log_softmax, glu) in float64 perform the generic form's
     # operations (same values); rounded to float32 they may take a cheaper form.
@@ -185,8 +209,9 @@ def _layouts(x: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
     }
 
 
+@pytest.mark.parametrize("kernels", [True, False], ids=["compiled", "numpy"], indirect=True)
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
-def test_layouts(f: actfn.Activation) -> None:
+def test_layouts(f: actfn.Activation, kernels: bool) -> None:
     # Sizes above and below PARALLEL_MIN: blocks on several threads and on one.
     x = _sample(450_000, np.float32)
     p = params_for(f)
@@ -196,8 +221,9 @@ def test_layouts(f: actfn.Activation) -> None:
         assert _same(got, f(np.ascontiguousarray(v), **p)), name
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("f", [actfn.elu, actfn.relu, actfn.hard_tanh], ids=str)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("dtype", "kernels"), PATHS, indirect=["kernels"])
 def test_out_is_x_and_strided_out(f: actfn.Activation, dtype: Any) -> None:
     # elu runs through float64 blocks; relu and hard_tanh in the input's dtype.
     x = _sample(150_000, dtype)
@@ -269,8 +295,9 @@ def test_axis_functions_match_whole_array_form(f: actfn.Activation, axis: int) -
 
 
 @pytest.mark.usefixtures("engine_config")
+@pytest.mark.parametrize("kernels", [True, False], ids=["compiled", "numpy"], indirect=True)
 @pytest.mark.parametrize("f", **by_name(AXIS))
-def test_axis_functions_threads_and_blocks(f: actfn.Activation) -> None:
+def test_axis_functions_threads_and_blocks(f: actfn.Activation, kernels: bool) -> None:
     x = np.random.default_rng(4).standard_normal((700, 300)).astype(np.float32)
     results = []
     for threads, block in [(1, 16384), (2, 16384), (4, 1000), (2, 100)]:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _autodiff, _engine, _kernels, _xp
+from . import _autodiff, _engine, _kernels, _native, _xp
 
 __all__ = [
     "REQUIRED",
@@ -610,12 +610,13 @@ class Activation:
         if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
             dt = x.dtype
             if dt in (_F32, _F64):
-                p, by_dtype = self._fast
+                p, by_dtype, c32 = self._fast
                 fn, native = by_dtype[dt == _F32]
                 if self.spec.kind == "elementwise":
                     if out is not None:
                         out = _xp.check_out(self.name, out, x, x.shape, dt, True)
-                    return _engine.elementwise(fn, x, p, dt, out, native)
+                    ck = c32 if _native._enabled else None
+                    return _engine.elementwise(fn, x, p, dt, out, native, ck)
                 if out is None and x.ndim > 0:
                     r = self._rows(fn, x, p, dt, None)
                     if r is not None:
@@ -710,9 +711,14 @@ class Activation:
 
     def _fast_kernel(
         self,
-    ) -> tuple[dict[str, Any], dict[bool, tuple[_engine.Kernel, bool]]] | None:
-        """The checked parameters for calls without arguments, and the engine kernel
-        and native flag for float64 (key False) and float32 (key True) results."""
+    ) -> (
+        tuple[dict[str, Any], dict[bool, tuple[_engine.Kernel, bool]], _engine.CKernel | None]
+        | None
+    ):
+        """The checked parameters for calls without arguments, the engine kernel
+        and native flag for float64 (key False) and float32 (key True) results, and
+        the compiled float32 kernel of an elementwise function (used while
+        :func:`actfn._native.enabled`)."""
         spec = self.spec
         try:
             p = self._check_params(self._bound, partial=False)
@@ -724,10 +730,12 @@ class Activation:
             or any(isinstance(q.domain, Seed) for q in spec.params)
         ):
             return None  # reductions, array parameters and random draws
-        return p, {
+        c32 = _native.elementwise(spec.name, p, always=True)
+        by_dtype = {
             False: _engine_kernel(spec, False, p, _F64),
             True: _engine_kernel(spec, False, p, _F32),
         }
+        return p, by_dtype, c32
 
     def _rows(
         self, fn: _engine.Kernel, x: Any, p: dict[str, Any], dtype: Any, out: Any
@@ -738,7 +746,8 @@ class Activation:
         if len(axes) != 1:
             return None
         shape = self._out_shape(tuple(x.shape), p)
-        return _engine.rows(fn, x, axes[0], dict(p, axis=-1), dtype, out, shape[axes[0]])
+        ck = _native.rows(self.spec.name, p)
+        return _engine.rows(fn, x, axes[0], dict(p, axis=-1), dtype, out, shape[axes[0]], ck)
 
     def _evaluate(
         self, prep: _xp.Prepared, x: Any, p: dict[str, Any], out: Any, derivative: bool
@@ -751,7 +760,8 @@ class Activation:
             out = _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
         if prep.is_numpy and spec.kind == "elementwise" and _blockwise(spec, p):
             kfn, native = _engine_kernel(spec, derivative, p, prep.result_dtype)
-            return _engine.elementwise(kfn, prep.x, p, prep.result_dtype, out, native)
+            ck = None if derivative else _native.elementwise(spec.name, p)
+            return _engine.elementwise(kfn, prep.x, p, prep.result_dtype, out, native, ck)
         if (
             prep.is_numpy
             and prep.x.ndim > 0

@@ -69,6 +69,14 @@ _local = threading.local()
 
 Array = np.ndarray[Any, Any]
 Kernel = Callable[[Any, Array, dict[str, Any]], Any]
+#: A compiled float32 kernel (actfn._native): ck(x, y, start, stop) on 1-D arrays.
+CKernel = Callable[[Array, Array, int, int], None]
+#: A compiled row kernel: ck(x, y, start_row, stop_row, length, out_length).
+CRowKernel = Callable[[Array, Array, int, int, int, int], None]
+_F32 = np.dtype(np.float32)
+#: Elements per call of a compiled kernel: a worker checks for cancellation
+#: between calls, and a call holds no GIL for longer than about 0.1 ms.
+C_CHUNK = 1 << 16
 
 
 # --------------------------------------------------------------------------- threads
@@ -357,6 +365,68 @@ def _run_iter(
         _leave()
 
 
+def _run_c(
+    ck: CKernel, xf: Array, of: Array, start: int, stop: int, cancel: threading.Event | None
+) -> None:
+    for s in range(start, stop, C_CHUNK):
+        if cancel is not None and cancel.is_set():
+            return
+        ck(xf, of, s, min(stop, s + C_CHUNK))
+
+
+def _run_c_iter(
+    ck: CKernel,
+    x: Array,
+    out: Array,
+    start: int,
+    stop: int,
+    cancel: threading.Event | None,
+) -> None:
+    # Any layout: NumPy's buffered iterator hands over contiguous float32 blocks.
+    it = np.nditer(
+        [x, out],
+        flags=["external_loop", "buffered", "ranged", "zerosize_ok", "delay_bufalloc"],
+        op_flags=[["readonly"], ["writeonly"]],
+        buffersize=BLOCK,
+        order="K",
+    )
+    it.iterrange = (start, stop)  # type: ignore[misc]  # settable; the stubs say read-only
+    it.reset()
+    with it:
+        for xb, ob in it:
+            if cancel is not None and cancel.is_set():
+                return
+            if xb.flags.c_contiguous and ob.flags.c_contiguous:
+                ck(xb, ob, 0, xb.size)
+            else:  # (the iterator gives strided views where it need not buffer)
+                r = np.empty(ob.shape, dtype=ob.dtype)
+                ck(np.ascontiguousarray(xb), r, 0, xb.size)
+                ob[...] = r
+
+
+def _compiled(ck: CKernel, x: Array, out: Array) -> Array:
+    n = x.size
+    flat = _flat_pair(x, out)
+    if n < PARALLEL_MIN or _serial():
+        if flat is not None:
+            ck(flat[0], flat[1], 0, n)
+        else:
+            _run_c_iter(ck, x, out, 0, n, None)
+        return out
+    nchunks = -(-n // C_CHUNK)
+    parts = min(get_num_threads(), nchunks)
+    bounds = [min(n, (nchunks * i // parts) * C_CHUNK) for i in range(parts + 1)]
+    tasks: list[Callable[[threading.Event], None]] = []
+    for i in range(parts):
+        lo, hi = bounds[i], bounds[i + 1]
+        if flat is not None:
+            tasks.append(partial(_run_c, ck, flat[0], flat[1], lo, hi))
+        else:
+            tasks.append(partial(_run_c_iter, ck, x, out, lo, hi))
+    _parallel(tasks)
+    return out
+
+
 def elementwise(
     fn: Kernel,
     x: Array,
@@ -364,6 +434,7 @@ def elementwise(
     result_dtype: Any,
     out: Array | None,
     native: bool = False,
+    ck: CKernel | None = None,
 ) -> Array:
     """Evaluate ``fn`` elementwise over ``x`` into ``out`` (allocated if None).
 
@@ -374,12 +445,18 @@ def elementwise(
     ``native=True`` says the kernel's arithmetic is exact in the input's own
     dtype (max, clip, copies): when x and out are contiguous with one dtype, the
     block is then ``out``'s own slice, filled from x without conversion.
+
+    ``ck``, a compiled kernel (:mod:`actfn._native`), computes the same function
+    for float32 inputs with float32 results in one pass, without scratch; it is
+    used when x and out are both float32.
     """
     if out is None:
         out = np.empty_like(x, dtype=result_dtype)
     n = x.size
     if n == 0:
         return out
+    if ck is not None and x.dtype == _F32 and out.dtype == _F32:
+        return _compiled(ck, x, out)
     if x.ndim == 0:
         one = np.array([x], dtype=np.float64)
         _run_flat(fn, one, out.reshape(1), p, 0, 1, None)
@@ -465,6 +542,43 @@ def _run_rows(
         _leave()
 
 
+def _run_c_rows(
+    ck: CRowKernel,
+    blocks: Iterator[tuple[Array, Array]],
+    lock: threading.Lock | None,
+    length: int,
+    olen: int,
+    rows_per: int,
+    cancel: threading.Event | None,
+) -> None:
+    xs: Array | None = None
+    os_: Array | None = None
+    while True:
+        if cancel is not None and cancel.is_set():
+            return
+        if lock is None:
+            nxt = next(blocks, None)
+        else:
+            with lock:
+                nxt = next(blocks, None)
+        if nxt is None:
+            return
+        xb, ob = nxt
+        nr = xb.shape[0]
+        if not xb.flags.c_contiguous:  # rows gathered into a float32 scratch block
+            if xs is None:
+                xs = np.empty((rows_per, length), dtype=np.float32)
+            np.copyto(xs[:nr], xb)
+            xb = xs[:nr]
+        if ob.flags.c_contiguous:
+            ck(xb, ob, 0, nr, length, olen)
+        else:
+            if os_ is None:
+                os_ = np.empty((rows_per, olen), dtype=np.float32)
+            ck(xb, os_[:nr], 0, nr, length, olen)
+            np.copyto(ob, os_[:nr])
+
+
 def rows(
     fn: Kernel,
     x: Array,
@@ -473,6 +587,7 @@ def rows(
     result_dtype: Any,
     out: Array | None,
     out_length: int | None = None,
+    ck: CRowKernel | None = None,
 ) -> Array:
     """Evaluate a row kernel along ``axis`` of ``x`` into ``out`` (allocated if None).
 
@@ -481,6 +596,10 @@ def rows(
     result, of length ``out_length`` (default: the length of ``axis``).  Blocks
     hold about :data:`BLOCK` elements, whatever the layout of ``x``; one row
     longer than that is one block.
+
+    ``ck``, a compiled row kernel (:mod:`actfn._native`), is used instead when x
+    and out are both float32: it reads float32 rows (gathered into a scratch
+    block where they are not contiguous) and writes float32 results.
     """
     length = x.shape[axis]
     olen = length if out_length is None else out_length
@@ -498,12 +617,19 @@ def rows(
     rows_per = max(1, BLOCK // max(length, 1))
     blocks = _row_blocks(xm, om, rows_per)
     nrows = math.prod(xm.shape[:-1])
+    run: Callable[..., None]
+    if ck is not None and x.dtype == _F32 and out.dtype == _F32:
+        run = partial(_run_c_rows, ck, blocks)
+        tail: tuple[Any, ...] = (length, olen, rows_per)
+    else:
+        run = partial(_run_rows, fn, blocks)
+        tail = (p, length, rows_per, out.dtype)
     if x.size < PARALLEL_MIN or nrows < 2 or _serial():
-        _run_rows(fn, blocks, None, p, length, rows_per, out.dtype, None)
+        run(None, *tail, None)
         return out
     parts = min(get_num_threads(), -(-nrows // rows_per))
     lock = threading.Lock()
-    task = partial(_run_rows, fn, blocks, lock, p, length, rows_per, out.dtype)
+    task = partial(run, lock, *tail)
     tasks: list[Callable[[threading.Event], None]] = [task] * parts
     _parallel(tasks)
     return out

@@ -1,0 +1,75 @@
+/* The kernel tables: one per family file (k_<family>.c), gathered by module.c.
+ *
+ * An elementwise kernel maps n float32 inputs to n float32 results, computing
+ * in double and rounding once (see vmath.h).  x and y never alias (the driver
+ * in module.c copies through a buffer when the caller passes out=x).  P holds
+ * the activation's parameters that the entry names, in that order, as doubles:
+ * a parameter that is None arrives as NaN, booleans as 0 or 1.
+ *
+ * A row kernel maps `rows` rows of `len` float32 inputs (row i at x + i*len) to
+ * rows of `olen` results (at y + i*olen): the functions along an axis, with the
+ * axis last and the rows contiguous.
+ *
+ * Every kernel must give, for every input, NaN where the activation's generic
+ * form gives NaN, its signed zeros and infinities, and values within 1 float32
+ * ULP of it (checked by tests/test_engine.py against the generic form).
+ */
+#ifndef ACTFN_KERNELS_H
+#define ACTFN_KERNELS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+
+#include "vmath.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* One copy per instruction set, chosen at load time; the arithmetic (no FMA
+ * contraction: -ffp-contract=off) is the same in each, so are the results. */
+#define ACTFN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ACTFN_CLONES
+#endif
+
+typedef void (*actfn_ew_fn)(const float *restrict x, float *restrict y, Py_ssize_t n,
+                            const double *restrict P);
+typedef void (*actfn_rows_fn)(const float *restrict x, float *restrict y, Py_ssize_t rows,
+                              Py_ssize_t len, Py_ssize_t olen, const double *restrict P);
+
+typedef struct {
+    const char *name;   /* the activation's registry name */
+    const char *params; /* the parameters P holds, comma-separated ("" for none) */
+    actfn_ew_fn fn;
+} actfn_ew_entry;
+
+typedef struct {
+    const char *name;
+    const char *params;
+    actfn_rows_fn fn;
+} actfn_rows_entry;
+
+/* Define an elementwise kernel: the body (the macro's remaining arguments)
+ * reads the double x and sets the double y. */
+#define ACTFN_EW(fname, ...)                                                        \
+    ACTFN_CLONES static void fname(const float *restrict xs, float *restrict ys,  \
+                                   Py_ssize_t n, const double *restrict P)        \
+    {                                                                              \
+        (void)P;                                                                   \
+        for (Py_ssize_t i = 0; i < n; i++) {                                       \
+            double x = xs[i];                                                      \
+            double y;                                                              \
+            __VA_ARGS__;                                                           \
+            ys[i] = (float)y;                                                      \
+        }                                                                          \
+    }
+
+/* Each family's table, ended by an entry whose name is NULL. */
+extern const actfn_ew_entry actfn_ew_rectifiers[];
+extern const actfn_ew_entry actfn_ew_exponential[];
+extern const actfn_ew_entry actfn_ew_sigmoidal[];
+extern const actfn_ew_entry actfn_ew_smooth[];
+extern const actfn_ew_entry actfn_ew_shrinkage[];
+extern const actfn_ew_entry actfn_ew_other[];
+extern const actfn_rows_entry actfn_rows_normalizing[];
+
+#endif

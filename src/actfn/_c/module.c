@@ -1,0 +1,207 @@
+/* actfn._cnative: compiled float32 kernels for the NumPy engine.
+ *
+ * Python sees three functions:
+ *   kernels()  -> {name: (kind, index, params)}, kind "ew" or "rows"
+ *   ew(index, params, x, y, start, stop)
+ *       y[start:stop] = f(x[start:stop]) for 1-D C-contiguous float32 buffers
+ *   rows(index, params, x, y, start, stop, len, olen)
+ *       rows start..stop-1 of x (len floats each) into y (olen floats each)
+ * Both release the GIL while they compute, so the engine's threads run them at
+ * once.  The Python side (actfn/_native.py) checks dtypes and layouts; this
+ * file checks only what would make it read or write out of bounds.
+ */
+#include "kernels.h"
+
+#define MAXP 8
+#define CHUNK 2048
+
+static const actfn_ew_entry *const ew_tables[] = {
+    actfn_ew_rectifiers, actfn_ew_exponential, actfn_ew_sigmoidal,
+    actfn_ew_smooth,     actfn_ew_shrinkage,   actfn_ew_other,
+};
+static const actfn_rows_entry *const rows_tables[] = {actfn_rows_normalizing};
+
+#define NTABLES(t) (sizeof(t) / sizeof((t)[0]))
+
+static const actfn_ew_entry *ew_at(Py_ssize_t index)
+{
+    Py_ssize_t k = 0;
+    for (size_t t = 0; t < NTABLES(ew_tables); t++)
+        for (const actfn_ew_entry *e = ew_tables[t]; e->name != NULL; e++, k++)
+            if (k == index)
+                return e;
+    return NULL;
+}
+
+static const actfn_rows_entry *rows_at(Py_ssize_t index)
+{
+    Py_ssize_t k = 0;
+    for (size_t t = 0; t < NTABLES(rows_tables); t++)
+        for (const actfn_rows_entry *e = rows_tables[t]; e->name != NULL; e++, k++)
+            if (k == index)
+                return e;
+    return NULL;
+}
+
+/* The kernel table as a dict; built once by the Python side. */
+static PyObject *kernels(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    PyObject *d = PyDict_New();
+    if (d == NULL)
+        return NULL;
+    Py_ssize_t k = 0;
+    for (size_t t = 0; t < NTABLES(ew_tables); t++)
+        for (const actfn_ew_entry *e = ew_tables[t]; e->name != NULL; e++, k++) {
+            PyObject *v = Py_BuildValue("(sns)", "ew", k, e->params);
+            if (v == NULL || PyDict_SetItemString(d, e->name, v) < 0) {
+                Py_XDECREF(v);
+                Py_DECREF(d);
+                return NULL;
+            }
+            Py_DECREF(v);
+        }
+    k = 0;
+    for (size_t t = 0; t < NTABLES(rows_tables); t++)
+        for (const actfn_rows_entry *e = rows_tables[t]; e->name != NULL; e++, k++) {
+            PyObject *v = Py_BuildValue("(sns)", "rows", k, e->params);
+            if (v == NULL || PyDict_SetItemString(d, e->name, v) < 0) {
+                Py_XDECREF(v);
+                Py_DECREF(d);
+                return NULL;
+            }
+            Py_DECREF(v);
+        }
+    return d;
+}
+
+static int parse_params(PyObject *params, double *P)
+{
+    if (!PyTuple_Check(params) || PyTuple_GET_SIZE(params) > MAXP) {
+        PyErr_SetString(PyExc_TypeError, "params must be a tuple of at most 8 floats");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(params); i++) {
+        P[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(params, i));
+        if (P[i] == -1.0 && PyErr_Occurred())
+            return -1;
+    }
+    return 0;
+}
+
+static int check_range(Py_ssize_t start, Py_ssize_t stop)
+{
+    if (start < 0 || stop < start) {
+        PyErr_Format(PyExc_ValueError, "need 0 <= start <= stop; got start=%zd, stop=%zd", start,
+                     stop);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_buffer(Py_buffer *b, Py_ssize_t need, const char *what)
+{
+    if (b->itemsize != 4 || b->len < need * 4) {
+        PyErr_Format(PyExc_ValueError, "%s: a float32 buffer of at least %zd elements is needed",
+                     what, need);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *ew(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_ssize_t index, start, stop;
+    PyObject *params;
+    Py_buffer bx, by;
+    double P[MAXP] = {0};
+    if (!PyArg_ParseTuple(args, "nOy*w*nn", &index, &params, &bx, &by, &start, &stop))
+        return NULL;
+    const actfn_ew_entry *e = ew_at(index);
+    PyObject *result = NULL;
+    if (e == NULL) {
+        PyErr_SetString(PyExc_IndexError, "no such elementwise kernel");
+        goto done;
+    }
+    if (check_range(start, stop) < 0 || check_buffer(&bx, stop, "x") < 0 ||
+        check_buffer(&by, stop, "y") < 0 || parse_params(params, P) < 0)
+        goto done;
+    const float *x = (const float *)bx.buf + start;
+    float *y = (float *)by.buf + start;
+    Py_ssize_t n = stop - start;
+    Py_BEGIN_ALLOW_THREADS
+    if ((const void *)x != (const void *)y) {
+        e->fn(x, y, n, P);
+    } else {
+        /* out=x: results go through a buffer, since kernels assume no aliasing */
+        float buf[CHUNK];
+        for (Py_ssize_t s = 0; s < n; s += CHUNK) {
+            Py_ssize_t m = n - s < CHUNK ? n - s : CHUNK;
+            e->fn(x + s, buf, m, P);
+            memcpy(y + s, buf, (size_t)m * sizeof(float));
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&bx);
+    PyBuffer_Release(&by);
+    return result;
+}
+
+static PyObject *rows(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_ssize_t index, start, stop, len, olen;
+    PyObject *params;
+    Py_buffer bx, by;
+    double P[MAXP] = {0};
+    if (!PyArg_ParseTuple(args, "nOy*w*nnnn", &index, &params, &bx, &by, &start, &stop, &len,
+                          &olen))
+        return NULL;
+    const actfn_rows_entry *e = rows_at(index);
+    PyObject *result = NULL;
+    if (e == NULL) {
+        PyErr_SetString(PyExc_IndexError, "no such row kernel");
+        goto done;
+    }
+    if (len < 1 || olen < 1) {
+        PyErr_SetString(PyExc_ValueError, "row lengths must be positive");
+        goto done;
+    }
+    if (check_range(start, stop) < 0 || check_buffer(&bx, stop * len, "x") < 0 || check_buffer(&by, stop * olen, "y") < 0 ||
+        parse_params(params, P) < 0)
+        goto done;
+    if (bx.buf == by.buf) {
+        PyErr_SetString(PyExc_ValueError, "row kernels need an output apart from x");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    e->fn((const float *)bx.buf + start * len, (float *)by.buf + start * olen, stop - start, len,
+          olen, P);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&bx);
+    PyBuffer_Release(&by);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"kernels", kernels, METH_NOARGS, "The compiled kernels: {name: (kind, index, params)}."},
+    {"ew", ew, METH_VARARGS, "ew(index, params, x, y, start, stop): an elementwise kernel."},
+    {"rows", rows, METH_VARARGS,
+     "rows(index, params, x, y, start, stop, len, olen): a row kernel."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT, "actfn._cnative", "Compiled float32 kernels for actfn's engine.", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__cnative(void) { return PyModule_Create(&moduledef); }

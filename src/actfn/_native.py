@@ -1,0 +1,105 @@
+"""The compiled float32 kernels (``actfn._cnative``), where they were built.
+
+``setup.py`` builds them from ``src/actfn/_c`` when a C compiler is available;
+without it (or with ``ACTFN_NATIVE=0`` in the environment) every NumPy input
+goes through the NumPy kernels instead, with the same accuracy bounds.
+
+A compiled kernel computes a float32 result in double precision and rounds it
+once (``_c/vmath.h`` has the error argument), in one pass over the data without
+temporaries.  The engine uses it for float32 inputs with float32 results whose
+parameters are all scalars; ``tests/test_engine.py`` checks each against the
+generic form (NaN, signed zeros and infinities identical, values within 1 ULP)
+and ``tests/test_accuracy.py`` against mpmath.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+__all__ = ["available", "elementwise", "enabled", "rows", "set_enabled", "table"]
+
+Array = np.ndarray[Any, Any]
+#: ``ck(x, y, start, stop)``: y[start:stop] = f(x[start:stop]) on 1-D float32 arrays.
+EwKernel = Callable[[Array, Array, int, int], None]
+#: ``ck(x, y, start, stop, length, out_length)`` on rows of C-contiguous float32 arrays.
+RowKernel = Callable[[Array, Array, int, int, int, int], None]
+
+try:
+    from . import _cnative  # type: ignore[attr-defined]
+except ImportError:  # not built: the NumPy kernels serve every call
+    _cnative = None
+
+_TABLE: dict[str, tuple[str, int, tuple[str, ...]]] = {}
+if _cnative is not None:
+    for _name, (_kind, _index, _params) in _cnative.kernels().items():
+        _TABLE[_name] = (_kind, _index, tuple(q for q in _params.split(",") if q))
+
+_enabled = _cnative is not None and os.environ.get("ACTFN_NATIVE", "1") != "0"
+
+
+def available() -> bool:
+    """Whether the compiled kernels were built and import."""
+    return _cnative is not None
+
+
+def enabled() -> bool:
+    """Whether calls use the compiled kernels (built, and not switched off)."""
+    return _enabled
+
+
+def set_enabled(flag: bool) -> bool:
+    """Switch the compiled kernels on or off (for tests and benchmarks); returns
+    the previous setting.  Switching on has no effect where they were not built."""
+    global _enabled
+    previous = _enabled
+    _enabled = bool(flag) and _cnative is not None
+    return previous
+
+
+def table() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The compiled kernels: name -> (kind "ew" or "rows", parameters they read)."""
+    return {name: (kind, params) for name, (kind, _, params) in _TABLE.items()}
+
+
+def _pack(names: tuple[str, ...], p: Mapping[str, Any]) -> tuple[float, ...] | None:
+    """The parameters as doubles (None as NaN, booleans as 0/1); None if one is
+    not a scalar (an array alpha, a mask, a generator): the NumPy kernel then runs."""
+    values = []
+    for q in names:
+        v = p[q]
+        if v is None:
+            values.append(math.nan)
+        elif isinstance(v, bool | int | float | np.bool_ | np.integer | np.floating):
+            values.append(float(v))
+        else:
+            return None
+    return tuple(values)
+
+
+def elementwise(name: str, p: Mapping[str, Any], always: bool = False) -> EwKernel | None:
+    """The compiled elementwise kernel of ``name`` for parameters ``p``, or None
+    (also None while switched off, unless ``always``)."""
+    entry = _TABLE.get(name) if _enabled or always else None
+    if entry is None or entry[0] != "ew":
+        return None
+    packed = _pack(entry[2], p)
+    if packed is None:
+        return None
+    return partial(_cnative.ew, entry[1], packed)
+
+
+def rows(name: str, p: Mapping[str, Any]) -> RowKernel | None:
+    """The compiled row kernel of ``name`` for parameters ``p`` (axis excluded), or None."""
+    entry = _TABLE.get(name) if _enabled else None
+    if entry is None or entry[0] != "rows":
+        return None
+    packed = _pack(entry[2], p)
+    if packed is None:
+        return None
+    return partial(_cnative.rows, entry[1], packed)

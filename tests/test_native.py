@@ -1,0 +1,118 @@
+"""The compiled float32 kernels (actfn._native, built from src/actfn/_c).
+
+Their values are checked where every kernel is: against the generic form in
+tests/test_engine.py (both with and without the compiled kernels) and against
+mpmath in tests/test_accuracy.py.  Here: the build, the table, the switch, and
+the C entry points' own checks.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import actfn
+from actfn import _native
+
+from conftest import by_name, params_for
+
+#: Set ACTFN_NATIVE_OPTIONAL=1 where the compiled kernels cannot be built (no C
+#: compiler); everywhere else (CI included) their absence is a failure.
+OPTIONAL = os.environ.get("ACTFN_NATIVE_OPTIONAL", "") == "1"
+
+needs_build = pytest.mark.skipif(
+    not _native.available(), reason="the compiled kernels were not built"
+)
+
+
+def test_compiled_kernels_are_built() -> None:
+    if OPTIONAL:
+        pytest.skip("ACTFN_NATIVE_OPTIONAL=1: the compiled kernels may be missing")
+    assert _native.available(), (
+        "actfn._cnative did not import: build it with `pip install -e .` "
+        "(or `python setup.py build_ext --inplace`)"
+    )
+
+
+@needs_build
+def test_table_names_registered_activations_and_all_their_parameters() -> None:
+    table = _native.table()
+    assert table
+    for name, (kind, params) in table.items():
+        f = actfn.get(name)
+        expected = {q.name for q in f.params} - {"axis"}
+        assert set(params) == expected, name
+        assert kind == ("ew" if f.elementwise else "rows"), name
+
+
+@needs_build
+@pytest.mark.parametrize("f", **by_name([actfn.get(n) for n in _native.table()]))
+def test_switch_selects_the_path(f: actfn.Activation) -> None:
+    # Calls through the compiled kernel and through the NumPy kernel agree (the
+    # detailed comparison is in test_engine.py); switching off is honoured even
+    # for the fast path of an Activation built while it was on.
+    x = np.linspace(-30, 30, 3000, dtype=np.float32).reshape(3, 1000)
+    p = params_for(f)
+    on = f(x, **p)
+    previous = _native.set_enabled(False)
+    try:
+        assert not _native.enabled()
+        assert _native.elementwise(f.name, f._check_params(p, partial=False)) is None
+        off = f(x, **p)
+    finally:
+        _native.set_enabled(previous)
+    assert on.dtype == off.dtype == np.float32
+    np.testing.assert_array_max_ulp(on, off, maxulp=1)
+
+
+@needs_build
+def test_array_parameters_take_the_numpy_kernel() -> None:
+    # A parameter that is not a scalar has no compiled form: _pack refuses it.
+    assert _native._pack(("alpha",), {"alpha": np.ones(3)}) is None
+    assert _native._pack(("alpha", "m"), {"alpha": 2, "m": None})[0] == 2.0  # type: ignore[index]
+
+
+@needs_build
+def test_entry_points_check_bounds() -> None:
+    from actfn import _cnative  # type: ignore[attr-defined]
+
+    name = next(n for n, (k, _) in _native.table().items() if k == "ew")
+    kind, i, params = _cnative.kernels()[name]
+    assert kind == "ew"
+    x = np.zeros(10, dtype=np.float32)
+    y = np.zeros(10, dtype=np.float32)
+    packed = tuple(1.0 for _ in params.split(",") if _)
+    with pytest.raises(ValueError, match="float32 buffer"):
+        _cnative.ew(i, packed, x, y, 0, 11)
+    with pytest.raises(ValueError, match="float32 buffer"):
+        _cnative.ew(i, packed, x.astype(np.float64), y, 0, 5)
+    with pytest.raises(IndexError):
+        _cnative.ew(10_000, packed, x, y, 0, 5)
+    with pytest.raises(TypeError):
+        _cnative.ew(i, [1.0], x, y, 0, 5)
+    with pytest.raises(TypeError, match="read-write bytes-like"):
+        _cnative.ew(i, packed, x, y[::2], 0, 5)
+    with pytest.raises(ValueError, match="start <= stop"):
+        _cnative.ew(i, packed, x, y, 5, 3)
+
+
+@needs_build
+def test_caller_data_untouched_and_out_is_x() -> None:
+    x = np.linspace(-5, 5, 300_001, dtype=np.float32)
+    keep = x.copy()
+    y = actfn.elu(x)
+    assert np.array_equal(x, keep)
+    z = x.copy()
+    assert actfn.elu(z, out=z) is z
+    assert np.array_equal(z, y)
+
+
+@needs_build
+@pytest.mark.parametrize("shape", [(), (1,), (7,), (3, 5), (0,), (2, 0, 3)])
+def test_small_and_empty_shapes(shape: tuple[int, ...]) -> None:
+    x = np.full(shape, -1.5, dtype=np.float32)
+    y = actfn.elu(x)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert np.all(y == np.float32(np.expm1(-1.5)))
