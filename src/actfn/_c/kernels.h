@@ -49,7 +49,9 @@ typedef struct {
 } actfn_rows_entry;
 
 /* Define an elementwise kernel: the body (the macro's remaining arguments)
- * reads the double x and sets the double y. */
+ * reads the double x and sets the double y.  Read parameters P[i]
+ * unconditionally (into locals): a read inside a conditional expression keeps
+ * GCC from vectorising the loop. */
 #define ACTFN_EW(fname, ...)                                                        \
     ACTFN_CLONES static void fname(const float *restrict xs, float *restrict ys,  \
                                    Py_ssize_t n, const double *restrict P)        \

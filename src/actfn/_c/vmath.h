@@ -33,6 +33,19 @@ static inline uint64_t vm_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return
 static inline double vm_min(double a, double b) { return b < a ? b : a; }
 static inline double vm_max(double a, double b) { return b > a ? b : a; }
 
+/* NumPy's maximum and minimum, signed zeros and NaN included: NaN in either
+ * argument gives NaN, and equal arguments (+0 and -0) give the second one.  The
+ * generic forms are written with them, so kernels that mirror a generic form
+ * use these. */
+static inline double np_maximum(double a, double b) { return a != a ? a : (a > b ? a : b); }
+static inline double np_minimum(double a, double b) { return a != a ? a : (a < b ? a : b); }
+/* NumPy's clip(x, lo, hi): min(max(x, lo), hi) keeping x where equal (clip(-0, 0, 6) = -0). */
+static inline double np_clip(double x, double lo, double hi)
+{
+    double t = x < lo ? lo : x;
+    return t > hi ? hi : t;
+}
+
 /* e^r - 1 for |r| <= 0.3467 (ln 2 / 2 plus rounding): Taylor series to r^11,
  * truncation r^12/12! < 6e-15 relative; r + r^2 q keeps the leading term exact. */
 static inline double vm_em1_poly(double r)
