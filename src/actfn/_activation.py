@@ -498,7 +498,9 @@ class Activation:
         self._bound: dict[str, Any] = dict(bound or {})
         self._names = tuple(p.name for p in spec.params)
         self.__signature__ = self._signature()
-        self._fast = self._fast_kernel()
+        self._fast = self._fast_kernel(self._bound)
+        # The same for calls with parameters, by (type, value) of each argument.
+        self._fast_cache: dict[Any, Any] = {}
         from ._docs import docstring
 
         self.__doc__ = docstring(self)
@@ -605,12 +607,13 @@ class Activation:
     # -- evaluation -----------------------------------------------------------------
 
     def __call__(self, x: Any = _NO_X, *args: Any, out: Any = None, **kwargs: Any) -> Any:
-        # Fast path: a float32/float64 NumPy array with the default (or bound)
-        # parameters, whose checks ran once in __init__.
-        if self._fast is not None and type(x) is np.ndarray and not args and not kwargs:
-            dt = x.dtype
-            if dt in (_F32, _F64):
-                p, by_dtype, c32 = self._fast
+        # Fast path: a float32/float64 NumPy array, with the default (or bound)
+        # parameters or parameters seen before, whose checks ran then.
+        if type(x) is np.ndarray and (x.dtype == _F32 or x.dtype == _F64):
+            fast = self._fast if not args and not kwargs else self._cached_fast(args, kwargs)
+            if fast is not None:
+                dt = x.dtype
+                p, by_dtype, c32 = fast
                 fn, native = by_dtype[dt == _F32]
                 if self.spec.kind == "elementwise":
                     if out is not None:
@@ -709,8 +712,31 @@ class Activation:
             return shape
         return self.spec.out_shape(shape, p)
 
+    def _cached_fast(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """:meth:`_fast_kernel` for these arguments, remembered (up to 256 sets per
+        activation); None for unhashable arguments (arrays) and invalid ones (the
+        ordinary path then raises the error)."""
+        try:
+            key = (
+                tuple((type(a), a) for a in args),
+                tuple((k, type(v), v) for k, v in kwargs.items()),
+            )
+            hit = self._fast_cache.get(key, _NO_X)
+        except TypeError:  # an unhashable argument
+            return None
+        if hit is _NO_X:
+            try:
+                given = self._bind(args, kwargs)
+            except (TypeError, ValueError):
+                return None
+            hit = self._fast_kernel(given)
+            if len(self._fast_cache) < 256:
+                self._fast_cache[key] = hit
+        return hit
+
     def _fast_kernel(
         self,
+        given: Mapping[str, Any],
     ) -> (
         tuple[dict[str, Any], dict[bool, tuple[_engine.Kernel, bool]], _engine.CKernel | None]
         | None
@@ -721,7 +747,7 @@ class Activation:
         :func:`actfn._native.enabled`)."""
         spec = self.spec
         try:
-            p = self._check_params(self._bound, partial=False)
+            p = self._check_params(given, partial=False)
         except (TypeError, ValueError):  # a required parameter is not bound
             return None
         if (

@@ -406,6 +406,9 @@ def _run_c_iter(
 
 def _compiled(ck: CKernel, x: Array, out: Array) -> Array:
     n = x.size
+    if n < PARALLEL_MIN and x.flags.c_contiguous and out.flags.c_contiguous:
+        ck(x, out, 0, n)  # (any C-contiguous shape is one buffer)
+        return out
     flat = _flat_pair(x, out)
     if n < PARALLEL_MIN or _serial():
         if flat is not None:

@@ -246,8 +246,8 @@ def _may_overlap_itself(a: np.ndarray[Any, Any]) -> bool:
     Every view made by slicing, transposing or reshaping a plain array passes
     it; zero strides (broadcast views) and hand-made overlapping strides fail.
     """
-    if a.size <= 1:
-        return False
+    if a.size <= 1 or a.flags.c_contiguous or a.flags.f_contiguous:
+        return False  # (contiguous arrays have no overlapping elements)
     span = a.itemsize
     for stride, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape, strict=True) if n > 1):
         if stride < span:

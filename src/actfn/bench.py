@@ -362,6 +362,11 @@ def _fmt(v: float | None, digits: int = 2) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
+def _ms(v: float | None) -> str:
+    """A time in ms to 4 significant digits (0.001234 for a microsecond call)."""
+    return "-" if v is None else f"{v:.4g}"
+
+
 def table(results: Sequence[Result], against: Sequence[str]) -> str:
     """A plain-text table: times in ms, ratios actfn / peer (below 1: actfn faster)."""
     head = ["function", "dtype", "size", "actfn", "out="]
@@ -370,11 +375,11 @@ def table(results: Sequence[Result], against: Sequence[str]) -> str:
     head += ["torch out=", "/torch out=", "peak MiB"]
     rows = [head]
     for r in results:
-        row = [r.name, r.dtype, f"{r.size:.0e}", _fmt(r.actfn, 3), _fmt(r.actfn_out, 3)]
+        row = [r.name, r.dtype, f"{r.size:.0e}", _ms(r.actfn), _ms(r.actfn_out)]
         for p in against:
-            row += [_fmt(r.peers.get(p), 3), _fmt(r.ratio(p))]
+            row += [_ms(r.peers.get(p)), _fmt(r.ratio(p))]
         row += [
-            _fmt(r.peers_out.get("torch"), 3),
+            _ms(r.peers_out.get("torch")),
             _fmt(r.ratio("torch", out=True)),
             _fmt(r.peak_mib, 1),
         ]
