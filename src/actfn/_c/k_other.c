@@ -1,6 +1,47 @@
-/* Kernels of the other family (see kernels.h). */
+/* Kernels of the activations from PyTorch and elsewhere: prelu (scalar slope),
+ * rrelu (evaluation mode), log1mexp (see kernels.h). */
 #include "kernels.h"
 
+/* x for x >= 0, a x below; a = 0 gives 0 x (-0 for x < 0, NaN for NaN) except -0 at
+ * -inf (functions/pytorch.py, _leaky).  One rounding. */
+static inline double leaky(double x, double a)
+{
+    double below = a != 0.0 ? a * x : (x == -__builtin_inf() ? -0.0 : 0.0 * x);
+    return x >= 0.0 ? x : below;
+}
+
+/* prelu with a scalar alpha (an array alpha takes the NumPy path). */
+ACTFN_EW(prelu_f32, {
+    double a = P[0];
+    y = leaky(x, a);
+})
+
+/* rrelu outside training: the fixed slope (lower + upper)/2 (halves first where the
+ * sum overflows).  P = lower, upper, training, rng: the engine calls this kernel only
+ * for training=False (rrelu is blockwise only then), and rng is unused. */
+ACTFN_EW(rrelu_f32, {
+    double lo = P[0], hi = P[1];
+    double mid = 0.5 * (lo + hi);
+    mid = isfinite(mid) ? mid : 0.5 * lo + 0.5 * hi;
+    y = leaky(x, mid);
+})
+
+/* log(1 - e^-x), Maechler (2012): log(-expm1(-x)) for 0 < x <= log 2 (the argument of
+ * the log is at most 1/2, so no cancellation), log1p(-e^-x) above (e^-x <= 1/2).  Both
+ * branches take a safe x; x = 0 gives -inf, x < 0 and NaN give NaN. */
+#define LN2 0.6931471805599453
+ACTFN_EW(log1mexp_f32, {
+    double xs = x > 0.0 ? x : 1.0;
+    double small = vm_log(-vm_expm1(-vm_min(xs, LN2)));
+    double large = vm_log1p(-vm_exp(-vm_max(xs, LN2)));
+    double r = xs <= LN2 ? small : large;
+    double edge = x == 0.0 ? -__builtin_inf() : __builtin_nan("");
+    y = x > 0.0 ? r : edge;
+})
+
 const actfn_ew_entry actfn_ew_other[] = {
+    {"prelu", "alpha", prelu_f32},
+    {"rrelu", "lower,upper,training,rng", rrelu_f32},
+    {"log1mexp", "", log1mexp_f32},
     {NULL, NULL, NULL},
 };
