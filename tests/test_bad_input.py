@@ -304,14 +304,15 @@ def _param_rows() -> list[Case]:
                 "allowed: ",
             )
         )
+        n = sum(not q.keyword_only for q in f.params)
         rows.append(
             Case(
                 f"{f.name}-too-many-positional",
-                lambda f=f, x=x: f(x, *([0.5] * (len(f.params) + 1))),
+                lambda f=f, x=x, n=n: f(x, *([0.5] * (n + 1))),
                 TypeError,
                 f.name,
-                f"takes at most {len(f.params)} parameter(s)",
-                f"got {len(f.params) + 1}",
+                f"takes at most {n} parameter(s)",
+                f"got {n + 1}",
             )
         )
     return rows

@@ -354,12 +354,15 @@ def _is_scalar_array(value: object) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """One parameter: name, default, domain and the sentence that documents it."""
+    """One parameter: name, default, domain and the sentence that documents it.
+    A ``keyword_only`` parameter cannot be passed by position (it follows ``*``
+    in the signature)."""
 
     name: str
     default: Any
     domain: Domain
     doc: str
+    keyword_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +500,7 @@ class Activation:
         self.spec = spec
         self._bound: dict[str, Any] = dict(bound or {})
         self._names = tuple(p.name for p in spec.params)
+        self._positional = tuple(p.name for p in spec.params if not p.keyword_only)
         self.__signature__ = self._signature()
         self._fast = self._fast_kernel(self._bound)
         # The same for calls with parameters, by (type, value) of each argument.
@@ -815,10 +819,15 @@ class Activation:
         ps = [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
         for prm in self.spec.params:
             default = self._bound.get(prm.name, prm.default)
+            kind = (
+                inspect.Parameter.KEYWORD_ONLY
+                if prm.keyword_only
+                else inspect.Parameter.POSITIONAL_OR_KEYWORD
+            )
             ps.append(
                 inspect.Parameter(
                     prm.name,
-                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    kind,
                     default=inspect.Parameter.empty if default is REQUIRED else default,
                 )
             )
@@ -840,12 +849,15 @@ class Activation:
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         names = self._names
-        if len(args) > len(names):
+        positional = self._positional
+        if len(args) > len(positional):
+            only = [n for n in names if n not in positional]
+            kw = f"; {', '.join(only)} by keyword only" if only else ""
             raise TypeError(
-                f"{self.name}: takes at most {len(names)} parameter(s) after x "
-                f"({', '.join(names) or 'none'}); got {len(args)}"
+                f"{self.name}: takes at most {len(positional)} parameter(s) after x "
+                f"({', '.join(positional) or 'none'}{kw}); got {len(args)}"
             )
-        given = dict(zip(names, args, strict=False))
+        given = dict(zip(positional, args, strict=False))
         for key, value in kwargs.items():
             if key not in names:
                 raise self._unknown_keyword(key)

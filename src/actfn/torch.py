@@ -61,7 +61,7 @@ class ActivationModule(torch.nn.Module):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
         f = type(self).activation
-        names = [p.name for p in f.params]
+        names = [p.name for p in f.params if not p.keyword_only]
         if len(args) > len(names):
             raise TypeError(
                 f"{type(self).__name__}: takes at most {len(names)} parameter(s) "
