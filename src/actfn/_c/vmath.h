@@ -135,4 +135,86 @@ static inline double vm_log1p(double u)
     return vm_log(w) + d / w;
 }
 
+/* The complementary error function for all t (erfc(NaN) = NaN, erfc(inf) = 0,
+ * erfc(-inf) = 2), relative error below 2e-14 where erfc(t) is above the double
+ * underflow point (measured against mpmath on dense grids of [-6, 12]: 2e-16
+ * for t < -0.47, 4e-16 on |t| <= 0.47, 1.4e-15 on (0.47, 4], 1.4e-14 beyond,
+ * where the rounding of t^2, amplified by exp, dominates).
+ *
+ * W. J. Cody's rational Chebyshev approximations (Cody 1969, Math. Comp. 23;
+ * the coefficients of CALERF in SPECFUN, netlib, ACM TOMS algorithm 715), with
+ * a = |t|, w = a^2:
+ *   a <= 0.46875:    erf(t) = t A(w)/B(w), erfc = (B - t A)/B
+ *                    (erf(t) <= 0.493 there: no cancellation);
+ *   0.46875 < a <= 4: erfc(a) = e^-w C(a)/D(a);
+ *   a > 4:           erfc(a) = e^-w (1/sqrt(pi) - z P(z)/Q(z))/a, z = 1/w,
+ *                    written here as (w Qw/sqrt(pi) - Pw)/(a w Qw) with Pw, Qw
+ *                    the polynomials P, Q multiplied by w^5 (coefficients in
+ *                    reverse order): no division for z, and z P/Q < 1/(2w)
+ *                    of 1/sqrt(pi) (no cancellation, all coefficients positive);
+ *   t < 0:           erfc(t) = 2 - erfc(a) = (2 den - e^-w num)/den.
+ * Every piece is evaluated and the numerators and denominators are selected
+ * before the one division (no branches).  a is capped at 27.5 (erfc(27.3)
+ * underflows in double, and the result is then set to 0 there). */
+static inline double vm_erfc(double t)
+{
+    double a = vm_min(__builtin_fabs(t), 27.5);
+    double w = a * a;
+    /* a <= 0.46875 */
+    double an = 1.85777706184603153e-1;
+    an = an * w + 3.16112374387056560e00;
+    an = an * w + 1.13864154151050156e02;
+    an = an * w + 3.77485237685302021e02;
+    an = an * w + 3.20937758913846947e03;
+    double bd = w + 2.36012909523441209e01;
+    bd = bd * w + 2.44024637934444173e02;
+    bd = bd * w + 1.28261652607737228e03;
+    bd = bd * w + 2.84423683343917062e03;
+    /* 0.46875 < a <= 4 */
+    double cn = 2.15311535474403846e-8;
+    cn = cn * a + 5.64188496988670089e-1;
+    cn = cn * a + 8.88314979438837594e00;
+    cn = cn * a + 6.61191906371416295e01;
+    cn = cn * a + 2.98635138197400131e02;
+    cn = cn * a + 8.81952221241769090e02;
+    cn = cn * a + 1.71204761263407058e03;
+    cn = cn * a + 2.05107837782607147e03;
+    cn = cn * a + 1.23033935479799725e03;
+    double dd = a + 1.57449261107098347e01;
+    dd = dd * a + 1.17693950891312499e02;
+    dd = dd * a + 5.37181101862009858e02;
+    dd = dd * a + 1.62138957456669019e03;
+    dd = dd * a + 3.29079923573345963e03;
+    dd = dd * a + 4.36261909014324716e03;
+    dd = dd * a + 3.43936767414372164e03;
+    dd = dd * a + 1.23033935480374942e03;
+    /* a > 4 */
+    double pw = 6.58749161529837803e-4;
+    pw = pw * w + 1.60837851487422766e-2;
+    pw = pw * w + 1.25781726111229246e-1;
+    pw = pw * w + 3.60344899949804439e-1;
+    pw = pw * w + 3.05326634961232344e-1;
+    pw = pw * w + 1.63153871373020978e-2;
+    double qw = 2.33520497626869185e-3;
+    qw = qw * w + 6.05183413124413191e-2;
+    qw = qw * w + 5.27905102951428412e-1;
+    qw = qw * w + 1.87295284992346047e00;
+    qw = qw * w + 2.56852019228982242e00;
+    qw = qw * w + 1.0;
+    double wq = w * qw;
+    double tn = wq * 0.56418958354775628695 - pw;
+    double td = a * wq;
+    double mid = a <= 4.0 ? 1.0 : 0.0;
+    double num = mid != 0.0 ? cn : tn;
+    double den = mid != 0.0 ? dd : td;
+    double e = vm_exp(-w);
+    e = a >= 27.5 ? 0.0 : e;
+    double en = e * num;
+    num = t < 0.0 ? 2.0 * den - en : en;
+    double small = a <= 0.46875 ? 1.0 : 0.0;
+    num = small != 0.0 ? bd - t * an : num;
+    den = small != 0.0 ? bd : den;
+    return num / den;
+}
+
 #endif
