@@ -8,15 +8,14 @@
  */
 #include "kernels.h"
 
-/* sigmoid: e = exp(-|x|) <= 1, 1/(1 + e) for x >= 0 and e/(1 + e) below, as
- * _numerics.sigmoid.  No cancellation: the error is exp's (1e-14) plus three
- * roundings.  Below -708 vm_exp returns exp(-708) for the underflowed e, and
- * e/(1 + e) rounds to +0 in float32 all the same (the true value is below
- * 2^-1000).  NaN propagates through exp. */
+/* sigmoid: 1/(1 + e^-x), a sum of positive terms and a quotient: exp's relative
+ * error (2e-13, vm_exp32) plus two roundings, for every x (the generic form's
+ * e^-|x| and select keep float64 results exact below the double underflow
+ * point; a float32 result is +0 there either way: below x = -709 vm_exp32
+ * returns e^709 for e^-x and the quotient, 1.2e-308, rounds to +0 as the true
+ * value does).  NaN propagates through exp. */
 ACTFN_EW(sigmoid_f32, {
-    double e = vm_exp(-__builtin_fabs(x));
-    double r = 1.0 / (1.0 + e);
-    y = x >= 0.0 ? r : e * r;
+    y = 1.0 / (1.0 + vm_exp32(-x));
 })
 
 /* hard_sigmoid: clip((x + 3)/6, 0, 1), the generic form's operations (x + 3 is
@@ -27,15 +26,15 @@ ACTFN_EW(hard_sigmoid_f32, {
 })
 
 /* log_sigmoid: min(x, 0) - log1p(exp(-|x|)), as _numerics.log_sigmoid: two terms
- * of one sign.  exp(-|x|) is made 0 where float64 exp underflows to 0 (|x| above
+ * of one sign, each good to 2e-13 (vm_exp32, vm_log1p_unit32).  exp(-|x|) is made 0 where float64 exp underflows to 0 (|x| above
  * 1075 ln 2, the generic form's 0 - 0 = +0 at large x) rather than vm_exp's
  * stand-in exp(-708), which would round to -0 instead. */
 ACTFN_EW(log_sigmoid_f32, {
     double ax = __builtin_fabs(x);
-    double e = vm_exp(-ax);
+    double e = vm_exp32(-ax);
     e = ax > 745.1332191019412 ? 0.0 : e;
     double m = !(x >= 0.0) ? x : 0.0; /* np.minimum(x, 0.0): +0 at x = -0 */
-    y = m - vm_log1p(e);
+    y = m - vm_log1p_unit32(e);
 })
 
 /* sparse_sigmoid: clip((x + 1) * 0.5, 0, 1): the sum rounds once, halving is exact. */
@@ -46,11 +45,11 @@ ACTFN_EW(sparse_sigmoid_f32, {
 
 /* tanh: u/(u + 2) with u = expm1(2|x|), sign copied from x (so -0 gives -0 and
  * NaN stays NaN).  u and u + 2 are positive and u carries expm1's relative error
- * (1e-14), so the quotient is good to a few 1e-16 more: no cancellation near 0,
+ * (1e-12, vm_expm1_32), so the quotient is good to a few 1e-16 more: no cancellation near 0,
  * where u ~ 2|x|.  Above |x| = 354.5 vm_expm1 clamps at e^709, u + 2 == u and
  * the quotient is exactly 1 (tanh rounds to 1 far earlier). */
 ACTFN_EW(tanh_f32, {
-    double u = vm_expm1(2.0 * __builtin_fabs(x));
+    double u = vm_expm1_32(2.0 * __builtin_fabs(x));
     y = __builtin_copysign(u / (u + 2.0), x);
 })
 
