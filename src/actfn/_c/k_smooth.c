@@ -22,7 +22,7 @@
  * x clipped to (|threshold| + 1)/beta so that beta x cannot overflow (the clip
  * keeps the sign of beta x - threshold), and x > 0 for threshold 0, as the
  * generic form's _above. */
-ACTFN_CLONES static void softplus_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+ACTFN_CLONES static void softplus_general_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                                       const double *restrict P)
 {
     /* the loop of ACTFN_EW, with the parameters read once */
@@ -35,14 +35,34 @@ ACTFN_CLONES static void softplus_f32(const float *restrict xs, float *restrict 
         double x = xs[i];
         double t = beta * vm_min(vm_max(x, -lim), lim);
         double at = __builtin_fabs(t);
-        double e = vm_exp(-at);
+        double e = vm_exp32(-at);
         e = at > 745.1332191019412 ? 0.0 : e;
         double xp = !(x <= 0.0) ? x : 0.0; /* np.maximum(x, 0.0) */
-        double r = xp + vm_log1p(e) * inv;
+        double r = xp + vm_log1p_unit32(e) * inv;
         double xc2 = vm_min(vm_max(x, -lim2), lim2);
         /* false for threshold NaN (None) */
         ys[i] = (float)(bb * xc2 > thr ? x : r);
     }
+}
+
+/* softplus with beta = 1 and no threshold (the default): the same operations
+ * with beta x = x exactly, 1/beta = 1 and no switch (max(x, 0) + log1p(e^-|x|),
+ * as _numerics.softplus; |x| > 750 also gives e = 0 there). */
+ACTFN_EW(softplus_plain_f32, {
+    double ax = __builtin_fabs(x);
+    double e = vm_exp32(-ax);
+    e = ax > 745.1332191019412 ? 0.0 : e;
+    double xp = !(x <= 0.0) ? x : 0.0; /* np.maximum(x, 0.0) */
+    y = xp + vm_log1p_unit32(e);
+})
+
+static void softplus_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                         const double *restrict P)
+{
+    if (P[0] == 1.0 && P[1] != P[1])
+        softplus_plain_f32(xs, ys, n, P);
+    else
+        softplus_general_f32(xs, ys, n, P);
 }
 
 /* silu: xm/(1 + exp(-xm)), xm = max(x, -700), three roundings after exp.  Below
@@ -50,8 +70,8 @@ ACTFN_CLONES static void softplus_f32(const float *restrict xs, float *restrict 
  * -0 in float32 (|x| e^x < 1e-300).  Above 708 exp(-xm) is vm_exp's stand-in
  * e^-708 and the quotient rounds to xm, as with the true exp. */
 ACTFN_EW(silu_f32, {
-    double xm = vm_max(x, -700.0);
-    y = xm / (1.0 + vm_exp(-xm));
+    double r = x / (1.0 + vm_exp32(-x));
+    y = x < -700.0 ? -0.0 : r;
 })
 
 /* hard_silu: max(x, -3) * clip((x + 3)/6, 0, 1), the generic form's operations
@@ -73,10 +93,8 @@ ACTFN_EW(hard_silu_f32, {
  * 2e-14 and two roundings.  For x > 0, erfc(t) = 2 - erfc(|t|) in [1, 2]: no
  * cancellation (vm_erfc). */
 ACTFN_EW(gelu_erf_f32, {
-    double xc = vm_min(vm_max(x, -40.0), 40.0);
-    double r = 0.5 * xc * vm_erfc(xc * -GELU_INV_SQRT2);
-    r = x < -40.0 ? -0.0 : r;
-    y = x > 40.0 ? x : r;
+    double r = 0.5 * x * vm_erfc(x * -GELU_INV_SQRT2);
+    y = x < -40.0 ? -0.0 : r;
 })
 
 /* gelu, tanh form: 0.5 x (1 + tanh u) = x / (1 + exp(-v)), v = 2u =
@@ -86,10 +104,9 @@ ACTFN_EW(gelu_erf_f32, {
  * carries it as a double-double: an absolute error of at most 700 * 5e-16 in
  * exp's argument, 4e-13 relative, negligible for a float32 result. */
 ACTFN_EW(gelu_tanh_f32, {
-    double xc = vm_min(vm_max(x, -30.0), 30.0);
-    double v = GELU_K2 * (xc + GELU_C * (xc * xc) * xc);
-    double r = xc / (1.0 + vm_exp(-vm_max(v, -700.0)));
-    y = x > 30.0 ? x : r;
+    double v = GELU_K2 * (x + GELU_C * (x * x) * x);
+    double r = x / (1.0 + vm_exp32(-v));
+    y = x < -30.0 ? -0.0 : r;
 })
 
 /* gelu(x; approximate): one loop per form, chosen once per call. */
@@ -110,7 +127,7 @@ static void gelu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
  * float32 result is -0 whatever e is). */
 ACTFN_EW(mish_f32, {
     double xc = vm_min(vm_max(x, -2000.0), 40.0);
-    double e = vm_exp(xc);
+    double e = vm_exp32(xc);
     double nn = e * (e + 2.0);
     y = vm_max(x, -800.0) * (nn / (nn + 2.0));
 })
