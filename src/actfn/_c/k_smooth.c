@@ -75,9 +75,10 @@ ACTFN_EW(silu_f32, {
 })
 
 /* hard_silu: max(x, -3) * clip((x + 3)/6, 0, 1), the generic form's operations
- * (-inf gives -3 * 0 = -0). */
+ * (-inf gives -3 * 0 = -0), but for the division by 6, a multiplication by 1/6
+ * rounded: one more double rounding (see hard_sigmoid in k_sigmoidal.c). */
 ACTFN_EW(hard_silu_f32, {
-    double t = vm_min(vm_max((x + 3.0) / 6.0, 0.0), 1.0);
+    double t = vm_min(vm_max((x + 3.0) * (1.0 / 6.0), 0.0), 1.0);
     y = vm_max(x, -3.0) * t;
 })
 
