@@ -7,7 +7,11 @@
  * the true value, so the bound of 1 float32 ULP holds as long as e stays far
  * below 2^-25 ~ 3e-8.  The functions here have e below 1e-14 (comments give the
  * argument); the kernels avoid cancellation that would amplify it by more than
- * a few thousand.  Subnormal float32 values are normal doubles, so they are
+ * a few thousand.  The cheaper vm_exp32, vm_expm1_32, vm_log1p_unit32 and
+ * vm_erfc, for kernels with float32 results, have e below 2e-13, 1e-12, 1e-13
+ * and 3e-12: still 10^4 times below 2^-25, so a float32 result rounds to the
+ * same value as from the exact one except within 10^-4 ULP of a rounding
+ * boundary (and then differs by 1 ULP).  Subnormal float32 values are normal doubles, so they are
  * computed to full relative accuracy too.
  *
  * Constants: the Cody-Waite split of log 2 is fdlibm's (Sun Microsystems,
