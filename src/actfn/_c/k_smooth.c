@@ -1,6 +1,164 @@
-/* Kernels of the smooth family (see kernels.h). */
+/* Kernels of the smooth family: softplus, silu, hard_silu, gelu (both forms),
+ * mish, squareplus, sparse_plus (see kernels.h).
+ *
+ * Each mirrors its generic form (functions/smooth.py): the same selects, so
+ * NaN, signed zeros and infinities come out the same; np.clip(x, lo, hi) is
+ * vm_min(vm_max(x, lo), hi) (both keep x at a tie and propagate NaN).  Where the
+ * generic form works harder for float64 (double-double arguments, scaled tails),
+ * the comment says why the plain double formula is enough for a float32 result
+ * (relative error far below 2^-25, see vmath.h).
+ */
 #include "kernels.h"
 
+/* softplus(x; beta, threshold) = max(x, 0) + log1p(exp(-|beta x|))/beta, two terms
+ * of one sign.  beta x is clipped as in the generic form (|beta x| <= 750, where
+ * exp(-|beta x|) is 0) and rounded once: an error of 2^-53 |beta x| in the exp
+ * argument, at most 750 * 1.1e-16 = 8e-14 relative (the generic form corrects it
+ * for float64 results; a float32 result does not need it).  exp is made 0 where
+ * float64 exp underflows to 0, as in the generic form, not vm_exp's stand-in.
+ * 1/beta is a multiplication by the rounded reciprocal (one more rounding; exact
+ * for beta a power of 2, beta = 1 included).
+ * threshold (NaN for None): x where beta x > threshold (PyTorch's switch), with
+ * x clipped to (|threshold| + 1)/beta so that beta x cannot overflow (the clip
+ * keeps the sign of beta x - threshold), and x > 0 for threshold 0, as the
+ * generic form's _above. */
+ACTFN_CLONES static void softplus_general_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                                      const double *restrict P)
+{
+    /* the loop of ACTFN_EW, with the parameters read once */
+    const double beta = P[0], thr = P[1];
+    const double lim = vm_min(750.0 / beta, 1e308), inv = 1.0 / beta;
+    /* threshold 0: the test x > 0, written as 1 * x > 0 with no clip */
+    const double bb = thr == 0.0 ? 1.0 : beta;
+    const double lim2 = thr == 0.0 ? __builtin_inf() : (__builtin_fabs(thr) + 1.0) / beta;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double x = xs[i];
+        double t = beta * vm_min(vm_max(x, -lim), lim);
+        double at = __builtin_fabs(t);
+        double e = vm_exp32(-at);
+        e = at > 745.1332191019412 ? 0.0 : e;
+        double xp = !(x <= 0.0) ? x : 0.0; /* np.maximum(x, 0.0) */
+        double r = xp + vm_log1p_unit32(e) * inv;
+        double xc2 = vm_min(vm_max(x, -lim2), lim2);
+        /* false for threshold NaN (None) */
+        ys[i] = (float)(bb * xc2 > thr ? x : r);
+    }
+}
+
+/* softplus with beta = 1 and no threshold (the default): the same operations
+ * with beta x = x exactly, 1/beta = 1 and no switch (max(x, 0) + log1p(e^-|x|),
+ * as _numerics.softplus; |x| > 750 also gives e = 0 there). */
+ACTFN_EW(softplus_plain_f32, {
+    double ax = __builtin_fabs(x);
+    double e = vm_exp32(-ax);
+    e = ax > 745.1332191019412 ? 0.0 : e;
+    double xp = !(x <= 0.0) ? x : 0.0; /* np.maximum(x, 0.0) */
+    y = xp + vm_log1p_unit32(e);
+})
+
+static void softplus_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                         const double *restrict P)
+{
+    if (P[0] == 1.0 && P[1] != P[1])
+        softplus_plain_f32(xs, ys, n, P);
+    else
+        softplus_general_f32(xs, ys, n, P);
+}
+
+/* silu: xm/(1 + exp(-xm)), xm = max(x, -700), three roundings after exp.  Below
+ * -700 the generic form's tail (x e^x, scaled) and this quotient both round to
+ * -0 in float32 (|x| e^x < 1e-300).  Above 708 exp(-xm) is vm_exp's stand-in
+ * e^-708 and the quotient rounds to xm, as with the true exp. */
+ACTFN_EW(silu_f32, {
+    double r = x / (1.0 + vm_exp32(-x));
+    y = x < -700.0 ? -0.0 : r;
+})
+
+/* hard_silu: max(x, -3) * clip((x + 3)/6, 0, 1), the generic form's operations
+ * (-inf gives -3 * 0 = -0), but for the division by 6, a multiplication by 1/6
+ * rounded: one more double rounding (see hard_sigmoid in k_sigmoidal.c). */
+ACTFN_EW(hard_silu_f32, {
+    double t = vm_min(vm_max((x + 3.0) * (1.0 / 6.0), 0.0), 1.0);
+    y = vm_max(x, -3.0) * t;
+})
+
+#define GELU_INV_SQRT2 0.7071067811865476 /* 1/sqrt 2, correctly rounded */
+#define GELU_K2 1.5957691216057308        /* 2 sqrt(2/pi), correctly rounded */
+#define GELU_C 0.044715
+
+/* gelu, exact form: (x/2) erfc(-x/sqrt 2) on [-40, 40], x beyond 40 and -0
+ * below -40, as the generic form's selects (NaN passes the clip).  t = -x/sqrt 2
+ * is rounded once (relative 2.2e-16 with the constant's rounding); erfc's
+ * relative condition number is about 2t^2 for t > 1, at most 200 where the
+ * float32 result is not 0 (|x| < 14), so 5e-14 relative, plus vm_erfc's own
+ * 2e-14 and two roundings.  For x > 0, erfc(t) = 2 - erfc(|t|) in [1, 2]: no
+ * cancellation (vm_erfc). */
+ACTFN_EW(gelu_erf_f32, {
+    double r = 0.5 * x * vm_erfc(x * -GELU_INV_SQRT2);
+    y = x < -40.0 ? -0.0 : r;
+})
+
+/* gelu, tanh form: 0.5 x (1 + tanh u) = x / (1 + exp(-v)), v = 2u =
+ * 2 sqrt(2/pi) (x + 0.044715 x^3), x clipped to [-30, 30] (x beyond 30; below
+ * -30 the quotient is -30/(1 + e^700), -0 in float32 like the generic form's
+ * tail).  v is rounded a few times (relative 5e-16) where the generic form
+ * carries it as a double-double: an absolute error of at most 700 * 5e-16 in
+ * exp's argument, 4e-13 relative, negligible for a float32 result. */
+ACTFN_EW(gelu_tanh_f32, {
+    double v = GELU_K2 * (x + GELU_C * (x * x) * x);
+    double r = x / (1.0 + vm_exp32(-v));
+    y = x < -30.0 ? -0.0 : r;
+})
+
+/* gelu(x; approximate): one loop per form, chosen once per call. */
+static void gelu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                     const double *restrict P)
+{
+    if (P[0] != 0.0)
+        gelu_tanh_f32(xs, ys, n, P);
+    else
+        gelu_erf_f32(xs, ys, n, P);
+}
+
+/* mish: x tanh(softplus(x)) = x n/(n + 2), n = e (e + 2), e = exp(xc), xc =
+ * clip(x, -2000, 40): n and n + 2 are sums of positive terms, so n/(n + 2) is
+ * good to a few double ULPs (the NumPy kernel's float32 form).  Above 40,
+ * n + 2 == n and the factor is exactly 1 (x itself, +inf included); x is
+ * floored at -800 so that -inf gives -0, as the generic form (below -98 the
+ * float32 result is -0 whatever e is). */
+ACTFN_EW(mish_f32, {
+    double xc = vm_min(vm_max(x, -2000.0), 40.0);
+    double e = vm_exp32(xc);
+    double nn = e * (e + 2.0);
+    y = vm_max(x, -800.0) * (nn / (nn + 2.0));
+})
+
+/* squareplus(x; b): with h = sqrt(x^2 + b) and s = |x| + h (no cancellation),
+ * (x + h)/2 = s/2 for x >= 0 and b/(2 s) below (= (x + h)/2 since h^2 - x^2 = b).
+ * |x| <= 3.5e38, so x^2 + b does not overflow in double: h is within 1.5 double
+ * ULPs, the result within 3.  b = 0 gives max(x, 0) exactly (the generic form's
+ * relu: +0 for x = -0 and for x < 0, NaN for NaN). */
+ACTFN_EW(squareplus_f32, {
+    double b = P[0];
+    double s = __builtin_fabs(x) + __builtin_sqrt(x * x + b);
+    y = x >= 0.0 ? s * 0.5 : b / (s * 2.0);
+})
+
+/* sparse_plus: x for x >= 1, 0 for x <= -1, (c + 1)^2/4 between, c = clip(x, -1, 1),
+ * the generic form's operations and selects (NaN fails both comparisons). */
+ACTFN_EW(sparse_plus_f32, {
+    double c = vm_min(vm_max(x, -1.0), 1.0);
+    double q = (c + 1.0) * (c + 1.0) * 0.25;
+    y = x >= 1.0 ? x : (x <= -1.0 ? 0.0 : q);
+})
+
 const actfn_ew_entry actfn_ew_smooth[] = {
+    {"softplus", "beta,threshold", softplus_f32},
+    {"silu", "", silu_f32},
+    {"hard_silu", "", hard_silu_f32},
+    {"gelu", "approximate", gelu_f32},
+    {"mish", "", mish_f32},
+    {"squareplus", "b", squareplus_f32},
+    {"sparse_plus", "", sparse_plus_f32},
     {NULL, NULL, NULL},
 };
