@@ -24,9 +24,12 @@
 #include "vmath.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-/* One copy per instruction set, chosen at load time; the arithmetic (no FMA
- * contraction: -ffp-contract=off) is the same in each, so are the results. */
-#define ACTFN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* One copy per instruction set (x86-64-v4: AVX-512; v3: AVX2 and FMA; the
+ * baseline), chosen at load time.  The arithmetic is the same in each (no FMA
+ * contraction: -ffp-contract=off; fused steps are explicit, vm_fma), so are the
+ * results. */
+#define ACTFN_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ACTFN_CLONES
 #endif

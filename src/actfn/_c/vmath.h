@@ -34,6 +34,12 @@ static inline uint64_t vm_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return
 #define VM_LN2LO 1.90821492927058770002e-10 /* fdlibm ln2_lo */
 #define VM_SQRT2 1.4142135623730951
 
+/* a * b + c rounded once.  Inside the kernels' instruction-set clones with FMA
+ * (x86-64-v3, v4: kernels.h) it is one instruction; in the default clone a call
+ * to the C library's fma, slower but the same value, so every clone computes the
+ * same results.  The Horner steps use it: one rounding per step instead of two. */
+static inline double vm_fma(double a, double b, double c) { return __builtin_fma(a, b, c); }
+
 static inline double vm_min(double a, double b) { return b < a ? b : a; }
 static inline double vm_max(double a, double b) { return b > a ? b : a; }
 
@@ -55,15 +61,15 @@ static inline double np_clip(double x, double lo, double hi)
 static inline double vm_em1_poly(double r)
 {
     double q = 1.0 / 39916800;
-    q = q * r + 1.0 / 3628800;
-    q = q * r + 1.0 / 362880;
-    q = q * r + 1.0 / 40320;
-    q = q * r + 1.0 / 5040;
-    q = q * r + 1.0 / 720;
-    q = q * r + 1.0 / 120;
-    q = q * r + 1.0 / 24;
-    q = q * r + 1.0 / 6;
-    q = q * r + 0.5;
+    q = vm_fma(q, r, 1.0 / 3628800);
+    q = vm_fma(q, r, 1.0 / 362880);
+    q = vm_fma(q, r, 1.0 / 40320);
+    q = vm_fma(q, r, 1.0 / 5040);
+    q = vm_fma(q, r, 1.0 / 720);
+    q = vm_fma(q, r, 1.0 / 120);
+    q = vm_fma(q, r, 1.0 / 24);
+    q = vm_fma(q, r, 1.0 / 6);
+    q = vm_fma(q, r, 0.5);
     return r + (r * r) * q;
 }
 
@@ -74,10 +80,10 @@ static inline double vm_em1_poly(double r)
 static inline double vm_reduce(double x, double *r, double *k)
 {
     x = vm_max(vm_min(x, 709.0), -708.0);
-    double t = x * VM_INVLN2 + VM_SHIFT;
+    double t = vm_fma(x, VM_INVLN2, VM_SHIFT);
     double kk = t - VM_SHIFT;
     int64_t ki = (int64_t)(vm_bits(t) - vm_bits(VM_SHIFT));
-    *r = (x - kk * VM_LN2HI) - kk * VM_LN2LO;
+    *r = vm_fma(-kk, VM_LN2LO, vm_fma(-kk, VM_LN2HI, x));
     *k = kk;
     return vm_from_bits((uint64_t)(ki + 1023) << 52);
 }
@@ -125,15 +131,15 @@ static inline double vm_log(double x)
     double s = f / (2.0 + f);
     double z = s * s;
     double q = 2.0 / 21;
-    q = q * z + 2.0 / 19;
-    q = q * z + 2.0 / 17;
-    q = q * z + 2.0 / 15;
-    q = q * z + 2.0 / 13;
-    q = q * z + 2.0 / 11;
-    q = q * z + 2.0 / 9;
-    q = q * z + 2.0 / 7;
-    q = q * z + 2.0 / 5;
-    q = q * z + 2.0 / 3;
+    q = vm_fma(q, z, 2.0 / 19);
+    q = vm_fma(q, z, 2.0 / 17);
+    q = vm_fma(q, z, 2.0 / 15);
+    q = vm_fma(q, z, 2.0 / 13);
+    q = vm_fma(q, z, 2.0 / 11);
+    q = vm_fma(q, z, 2.0 / 9);
+    q = vm_fma(q, z, 2.0 / 7);
+    q = vm_fma(q, z, 2.0 / 5);
+    q = vm_fma(q, z, 2.0 / 3);
     /* log m = 2s + s z q = f - s f + s z q  (2s = f - s f exactly in real arithmetic) */
     double lm = 2.0 * s + s * (z * q);
     double y = e * VM_LN2HI + (e * VM_LN2LO + lm);
@@ -170,22 +176,22 @@ static inline double vm_log1p(double u)
 static inline double vm_em1_poly32(double r)
 {
     double q = 2.7625148401325643e-06;
-    q = q * r + 2.486788343130254e-05;
-    q = q * r + 0.00019841208668714924;
-    q = q * r + 0.0013888839090136448;
-    q = q * r + 0.00833333335376652;
-    q = q * r + 0.04166666678634177;
-    q = q * r + 0.16666666666648236;
-    q = q * r + 0.4999999999995512;
+    q = vm_fma(q, r, 2.486788343130254e-05);
+    q = vm_fma(q, r, 0.00019841208668714924);
+    q = vm_fma(q, r, 0.0013888839090136448);
+    q = vm_fma(q, r, 0.00833333335376652);
+    q = vm_fma(q, r, 0.04166666678634177);
+    q = vm_fma(q, r, 0.16666666666648236);
+    q = vm_fma(q, r, 0.4999999999995512);
     return r + (r * r) * q;
 }
 
 static inline double vm_reduce32(double x, double *r, double *k)
 {
     x = vm_max(vm_min(x, 709.0), -708.0);
-    double t = x * VM_INVLN2 + VM_SHIFT_BIASED;
+    double t = vm_fma(x, VM_INVLN2, VM_SHIFT_BIASED);
     double kk = t - VM_SHIFT_BIASED;
-    *r = (x - kk * VM_LN2HI) - kk * VM_LN2LO;
+    *r = vm_fma(-kk, VM_LN2LO, vm_fma(-kk, VM_LN2HI, x));
     *k = kk;
     return vm_from_bits(vm_bits(t) << 52);
 }
@@ -226,13 +232,13 @@ static inline double vm_log1p_unit32(double u)
     double s = f / (2.0 + f);
     double z = s * s;
     double q = 2.0 / 17;
-    q = q * z + 2.0 / 15;
-    q = q * z + 2.0 / 13;
-    q = q * z + 2.0 / 11;
-    q = q * z + 2.0 / 9;
-    q = q * z + 2.0 / 7;
-    q = q * z + 2.0 / 5;
-    q = q * z + 2.0 / 3;
+    q = vm_fma(q, z, 2.0 / 15);
+    q = vm_fma(q, z, 2.0 / 13);
+    q = vm_fma(q, z, 2.0 / 11);
+    q = vm_fma(q, z, 2.0 / 9);
+    q = vm_fma(q, z, 2.0 / 7);
+    q = vm_fma(q, z, 2.0 / 5);
+    q = vm_fma(q, z, 2.0 / 3);
     double lm = 2.0 * s + s * (z * q);
     return big != 0.0 ? (VM_LN2HI + (VM_LN2LO + lm)) : lm;
 }
