@@ -236,16 +236,27 @@ KN_INLINE void softmax_like(const float *restrict x, float *restrict y, Py_ssize
         double sum = 0.0;
         for (Py_ssize_t s = 0; s < len; s += chunk) {
             Py_ssize_t n = len - s < chunk ? len - s : chunk;
-            row_exp(xr + s, w, n, sign, md, log);
+            row_exp(xr + s, w, n, sign, md, 0);
             sum += row_sum(w, n);
         }
         if (log) {
-            /* log(sum of e) as log1p(rest), rest = the sum without the maxima
-             * (each exactly 1) plus their number minus 1: a small rest is not
-             * rounded away in 1 + rest (the maximum's result is -rest, not 0). */
-            double rest = sum + ((double)row_count(xr, len, sign, m) - 1.0);
-            double L = rest != rest ? rest : vm_log1p(rest);
-            row_shift(xr, yr, len, sign, md, L);
+            /* log(sum of e) as log1p(rest), rest = sum - 1 (exact: Sterbenz)
+             * where that is at least 2^-8: sum's rounding (a few 2^-53) is then
+             * below 1e-13 of rest.  Smaller (few rows): rest again as the sum
+             * without the maxima (each exactly 1) plus their number minus 1,
+             * so that it is not rounded away in 1 + rest (the maximum's result
+             * is -rest, not 0). */
+            double rest = sum - 1.0;
+            if (rest < 0x1p-8) {
+                sum = 0.0;
+                for (Py_ssize_t s = 0; s < len; s += chunk) {
+                    Py_ssize_t n = len - s < chunk ? len - s : chunk;
+                    row_exp(xr + s, w, n, sign, md, 1);
+                    sum += row_sum(w, n);
+                }
+                rest = sum + ((double)row_count(xr, len, sign, m) - 1.0);
+            }
+            row_shift(xr, yr, len, sign, md, vm_log1p(rest));
         } else if (chunk == len) {
             row_scale(w, yr, len, 1.0 / sum);
         } else {
