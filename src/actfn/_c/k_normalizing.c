@@ -5,8 +5,9 @@
  * finds NaN and infinities), exp(x - max) in double into a double buffer (the
  * row itself up to ROWBUF elements, a scratch row allocated once per call
  * above that), its sum (KN_LANES partial sums, so that the sum vectorises
- * without reassociating a single one), then the results (log_softmax: also
- * the number of maxima, for its rest).  Rows with NaN or an infinite maximum
+ * without reassociating a single one), then the results (log_softmax: where
+ * the sum is below 1 + 2^-8, the sum without the maxima and their number, in
+ * two more passes).  Rows with NaN or an infinite maximum
  * (a +inf entry, or all -inf) take a scalar path with the generic form's rules.
  *
  * glu, swiglu, reglu: x = [a, b] split in halves, one elementwise loop.
