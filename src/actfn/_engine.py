@@ -617,11 +617,14 @@ def rows(
     om = out if last else np.moveaxis(out, axis, -1)
     if xm.ndim == 1:
         xm, om = xm[None, :], om[None, :]
-    rows_per = max(1, BLOCK // max(length, 1))
+    compiled = ck is not None and x.dtype == _F32 and out.dtype == _F32
+    # (A compiled kernel needs no scratch: blocks of C_CHUNK elements, fewer calls.)
+    rows_per = max(1, (C_CHUNK if compiled else BLOCK) // max(length, 1))
     blocks = _row_blocks(xm, om, rows_per)
     nrows = math.prod(xm.shape[:-1])
     run: Callable[..., None]
-    if ck is not None and x.dtype == _F32 and out.dtype == _F32:
+    if compiled:
+        assert ck is not None
         run = partial(_run_c_rows, ck, blocks)
         tail: tuple[Any, ...] = (length, olen, rows_per)
     else:

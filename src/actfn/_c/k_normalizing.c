@@ -31,17 +31,10 @@
 #define KN_INLINE static inline __attribute__((always_inline))
 
 /* The kernels here use fused multiply-adds (fma, rounded once, the same on
- * every machine): one copy of each for x86-64-v4 (AVX-512) and x86-64-v3
- * (AVX2 with FMA), where they are single instructions, and a default copy,
- * where they are calls to the C library's fma: slow, with the same results.
- * kernels.h's ACTFN_CLONES (avx512f, avx2 and default, without FMA) would leave
- * a third of kn_exp's operations unfused: about 20% slower. */
+ * every machine): single instructions in the x86-64-v4 and v3 copies of
+ * ACTFN_CLONES (kernels.h), calls to the C library's fma in the default copy. */
 #ifndef KN_CLONES /* (a test build may define it empty, to compile one copy) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define KN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define KN_CLONES
-#endif
+#define KN_CLONES ACTFN_CLONES
 #endif
 
 /* Adding it rounds t to an integer k and leaves k + 1023 in the low bits. */
@@ -414,6 +407,39 @@ KN_CLONES static void reglu_f32(const float *restrict x, float *restrict y,
     }
 }
 
+/* geglu: a gelu(b), the double gelu of vmath.h (error below 1e-12 relative)
+ * times a, rounded once to float32.  The generic form's double gelu(b) is exactly
+ * -0 where it underflows, b <= -38.580145 (exact form) or b <= -21.54708 (tanh
+ * form; both measured on it), which only shows for infinite a (inf * -0 = NaN):
+ * the same cut here. */
+KN_INLINE void geglu_rows(const float *restrict x, float *restrict y, Py_ssize_t rows,
+                          Py_ssize_t len, Py_ssize_t olen, int tanh_form)
+{
+    const double cut = tanh_form ? -21.54708 : -38.580145;
+    for (Py_ssize_t i = 0; i < rows; i++) {
+        const float *a = x + i * len;
+        const float *b = a + olen;
+        float *yr = y + i * olen;
+        for (Py_ssize_t j = 0; j < olen; j++) {
+            double bj = b[j];
+            double g = tanh_form ? vm_gelu_tanh(bj) : vm_gelu_erf(bj);
+            g = bj <= cut ? -0.0 : g;
+            yr[j] = (float)((double)a[j] * g);
+        }
+    }
+}
+
+KN_CLONES static void geglu_f32(const float *restrict x, float *restrict y, Py_ssize_t rows,
+                                Py_ssize_t len, Py_ssize_t olen, const double *restrict P)
+{
+    if (len < 2 * olen) /* never from actfn._native: it passes len = 2 olen */
+        return;
+    if (P[0] != 0.0)
+        geglu_rows(x, y, rows, len, olen, 1);
+    else
+        geglu_rows(x, y, rows, len, olen, 0);
+}
+
 const actfn_rows_entry actfn_rows_normalizing[] = {
     {"softmax", "where", softmax_f32},
     {"log_softmax", "where", log_softmax_f32},
@@ -421,5 +447,6 @@ const actfn_rows_entry actfn_rows_normalizing[] = {
     {"glu", "", glu_f32},
     {"swiglu", "", swiglu_f32},
     {"reglu", "", reglu_f32},
+    {"geglu", "approximate", geglu_f32},
     {NULL, NULL, NULL},
 };

@@ -289,4 +289,35 @@ static inline double vm_erfc(double t)
     return num / den;
 }
 
+#define GELU_INV_SQRT2 0.7071067811865476 /* 1/sqrt 2, correctly rounded */
+#define GELU_K2 1.5957691216057308        /* 2 sqrt(2/pi), correctly rounded */
+#define GELU_C 0.044715
+
+/* gelu, exact form: (x/2) erfc(-x/sqrt 2) on [-40, 40], x beyond 40 and -0
+ * below -40, as the generic form's selects (NaN passes the clip).  t = -x/sqrt 2
+ * is rounded once (relative 2.2e-16 with the constant's rounding); erfc's
+ * relative condition number is about 2t^2 for t > 1, at most 200 where the
+ * float32 result is not 0 (|x| < 14), so 5e-14 relative, plus vm_erfc's own
+ * 2e-14 and two roundings.  For x > 0, erfc(t) = 2 - erfc(|t|) in [1, 2]: no
+ * cancellation (vm_erfc). */
+static inline double vm_gelu_erf(double x)
+{
+    double r = 0.5 * x * vm_erfc(x * -GELU_INV_SQRT2);
+    return x < -40.0 ? -0.0 : r;
+}
+
+/* gelu, tanh form: 0.5 x (1 + tanh u) = x / (1 + exp(-v)), v = 2u =
+ * 2 sqrt(2/pi) (x + 0.044715 x^3), x clipped to [-30, 30] (x beyond 30; below
+ * -30 the quotient is -30/(1 + e^700), -0 in float32 like the generic form's
+ * tail).  v is rounded a few times (relative 5e-16) where the generic form
+ * carries it as a double-double: an absolute error of at most 700 * 5e-16 in
+ * exp's argument, 4e-13 relative, negligible for a float32 result. */
+static inline double vm_gelu_tanh(double x)
+{
+    double v = GELU_K2 * (x + GELU_C * (x * x) * x);
+    double r = x / (1.0 + vm_exp32(-v));
+    return x < -30.0 ? -0.0 : r;
+}
+
+
 #endif
