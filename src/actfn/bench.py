@@ -151,6 +151,20 @@ _TORCH: dict[str, tuple[str, dict[str, Any], str | None, tuple[Any, ...]]] = {
     "softmax": ("nn.functional.softmax", {"dim": -1}, "_softmax", (-1, False)),
     "log_softmax": ("nn.functional.log_softmax", {"dim": -1}, "_log_softmax", (-1, False)),
     "glu": ("nn.functional.glu", {"dim": -1}, "glu", (-1,)),
+    "softmin": ("nn.functional.softmin", {"dim": -1}, None, ()),
+    # The same defaults as actfn's: lower 1/8, upper 1/3; evaluation mode.
+    "rrelu": ("nn.functional.rrelu", {"training": False}, None, ()),
+    # prelu's slope: a one-element weight tensor of 0.25 (the record's sample), made
+    # in _peer_calls.
+    "prelu": ("nn.functional.prelu", {}, None, ()),
+    # actfn's logsumexp reduces over every axis by default (the inputs are 2-D).
+    "logsumexp": ("logsumexp", {"dim": (0, 1)}, "logsumexp", ((0, 1), False)),
+    "gumbel_softmax": (
+        "nn.functional.gumbel_softmax",
+        {"tau": 1.0, "hard": False, "dim": -1},
+        None,
+        (),
+    ),
 }
 
 _JAX: dict[str, tuple[str, dict[str, Any]]] = {
@@ -243,6 +257,8 @@ def _peer_calls(
         path, kw, out_op, args = _TORCH[name]
         fn = _attr(torch, path)
         t = torch.from_numpy(x)
+        if name == "prelu":
+            kw = {"weight": torch.full((1,), 0.25, dtype=t.dtype)}
         fresh: Call = lambda: fn(t, **kw)  # noqa: E731
         out_call: Call | None = None
         if out_op is not None:
