@@ -42,11 +42,6 @@ FULL = os.environ.get("ACTFN_FULL_ACCURACY", "") == "1"
 #: (function label, kind, dtype) -> max ULP measured with the reduced sample,
 #: for the bounds not met yet.  Each entry is a known defect, not a tolerance.
 KNOWN_GAPS: dict[tuple[str, str, str], float] = {
-    # sparsemax's outputs z_i - tau cancel where they are small: tau comes from a
-    # plain (not compensated) sum of the support, so its rounding, an ULP of the
-    # largest partial sum, is many ULPs of a small output.  float32 and narrower
-    # are exact enough (computed in float64 and rounded).
-    ("sparsemax", "axis", "float64"): 12.0,
     # entmax15 has the same cancellation, squared: outputs (z_i - tau)^2 with z_i
     # close to tau carry tau's absolute error (a few ULP of |tau| ~ 1, from the
     # mean and the square root) relative to z_i - tau.  Measured 35 ULP at an

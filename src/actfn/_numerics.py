@@ -733,3 +733,81 @@ def gelu_exact_derivative(xp: Any, x: Any) -> Any:
     r = xp.where(xc < -_GELU_TAIL, tail, main)
     r = xp.where(x > 40.0, xp.ones_like(x), xp.where(x < -40.0, -0.0 * xp.ones_like(x), r))
     return xp.where(xp.isnan(x), x, r)
+
+
+# ---------------------------------------------------------------- double-double sums
+# A double-double number is an unevaluated sum hi + lo with |lo| <= ulp(hi)/2: about
+# 106 significant bits.  These helpers are for float64 arrays (the splitting
+# constants are float64's); each returns the normalized pair.
+
+
+def fast_two_sum(xp: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """a + b = s + e exactly, for |a| >= |b| or a = 0 (Dekker's Fast2Sum)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def dd_add(xp: Any, ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
+    """(ah + al) + (bh + bl) in double-double: TwoSum of the high parts, the low
+    parts added to its error; relative error about 2^-104 without cancellation,
+    and absolute error 2^-104 (|al| + |bl|) with it."""
+    s, e = two_sum(xp, ah, bh)
+    return fast_two_sum(xp, s, e + (al + bl))
+
+
+def dd_mul(xp: Any, ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
+    """(ah + al)(bh + bl) in double-double (the al bl term, below 2^-106 of the
+    product, is left out); |ah|, |bh| < 2^996."""
+    p, e = two_prod(xp, ah, bh)
+    return fast_two_sum(xp, p, e + (ah * bl + al * bh))
+
+
+def dd_div(xp: Any, ah: Any, al: Any, b: Any) -> tuple[Any, Any]:
+    """(ah + al) / b for a float b != 0: q = fl(ah / b), then the remainder
+    ah - q b (exact, by TwoProduct) plus al, divided by b, corrects it."""
+    q = ah / b
+    p, e = two_prod(xp, q, b)
+    return fast_two_sum(xp, q, (((ah - p) - e) + al) / b)
+
+
+def dd_sqrt(xp: Any, ah: Any, al: Any) -> tuple[Any, Any]:
+    """sqrt(ah + al) for ah > 0 (0 gives 0): one Newton step from s = sqrt(ah),
+    with the residual ah + al - s^2 formed exactly (TwoProduct).  ah <= 0 is
+    treated as 0."""
+    pos = ah > 0.0
+    a = xp.where(pos, ah, xp.ones_like(ah))
+    s = xp.sqrt(a)
+    p, e = two_prod(xp, s, s)
+    hi, lo = fast_two_sum(xp, s, (((a - p) - e) + xp.where(pos, al, xp.zeros_like(al))) / (2.0 * s))
+    zero = xp.zeros_like(hi)
+    return xp.where(pos, hi, zero), xp.where(pos, lo, zero)
+
+
+def split_sum(xp: Any, v: Any, log2_bound: int) -> tuple[Any, Any]:
+    """The sum of v along its last axis (kept, of size 1) as a double-double, for
+    float64 values with |v| < 2^log2_bound.
+
+    Error-free extraction (as in Rump, Ogita & Oishi's AccSum): with n terms and
+    g = bit_length(n), every partial sum of the n terms is below 2^G, G = e + g
+    (e = log2_bound).  a = (v + C) - C with C = 1.5 * 2^G rounds v to a multiple
+    of 2^(G-52) (v + C stays in C's binade), so every partial sum of the a's is a
+    multiple of 2^(G-52) below 2^G: exact in any order.  b = v - a is exact and
+    below 2^(G-53); it is split the same way with G' = G - 53 + g.  The last
+    remainders (below 2^(G'-53)) are summed plainly: that sum's error is below
+    n^2 2^(G'-106) = 2^(e + 4g - 159) absolute (2^-103 for n = 10^4, e = 2).  The
+    exact partial totals are then added in double-double.
+    """
+    n = v.shape[-1]
+    g = max(int(n).bit_length(), 1)
+    big = log2_bound + g
+    c1 = 1.5 * 2.0**big
+    a = (v + c1) - c1
+    b = v - a
+    c2 = 1.5 * 2.0 ** (big - 53 + g)
+    a2 = (b + c2) - c2
+    c = b - a2
+    sa = xp.sum(a, axis=-1, keepdims=True)
+    sb = xp.sum(a2, axis=-1, keepdims=True)
+    sc = xp.sum(c, axis=-1, keepdims=True)
+    s, e = two_sum(xp, sa, sb)
+    return fast_two_sum(xp, s, e + sc)
