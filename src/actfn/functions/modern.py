@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _numerics as nm
 from .._activation import ArrayParam, Axis, Param, Properties, Real, Reference, Spec
 from .._activation import normalize_axes as _axes
 from .normalizing import INF_RULE
@@ -254,11 +255,17 @@ def _entmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     n = xm.shape[-1]
     m = xp.max(xm, axis=-1, keepdims=True)
     inf = xp.isinf(m)
-    # z = (x - max x)/2 <= 0.  Entries below -1 are outside the support (the top
-    # entry alone gives tau >= -1), so clipping them at -2 leaves the result
-    # unchanged and keeps -inf out of the sums.
-    z = xp.where(inf, xp.zeros_like(xm), xm - xp.where(inf, xp.zeros_like(m), m))
-    z = xp.maximum(0.5 * z, -2.0)
+    zero = xp.zeros_like(m)
+    # z = (x - shift)/2.  The support lies in x > m - 2 (the top entry alone gives
+    # tau >= max z - 1).  Shifting by m for |m| >= 4 makes x - m exact there
+    # (Sterbenz); for |m| < 4 x itself is exact.  Either way z is exact on the
+    # support (halving is exact above the subnormals) and |z| < 3 there.  Entries
+    # below max z - 1 are outside the support, so clipping them at max z - 2
+    # leaves the result unchanged and keeps -inf out of the sums.
+    shift = xp.where(inf | (xp.abs(m) < 4.0), zero, m)
+    z = 0.5 * (xp.where(inf, xp.zeros_like(xm), xm) - shift)
+    zmax = 0.5 * (xp.where(inf, zero, m) - shift)
+    z = xp.maximum(z, zmax - 2.0)
     # Peters, Niculae & Martins (2019), Algorithm 2 (exact, sort-based): for the
     # top-k entries, tau_k solves sum (z_i - tau)^2 = 1, i.e.
     # tau_k = mean_k - sqrt((1 - ss_k)/k) with ss_k = sum (z_i - mean_k)^2; the
@@ -272,15 +279,65 @@ def _entmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     tau_k = mean - xp.sqrt(xp.maximum(delta, 0.0))
     support = tau_k <= zs
     ksize = xp.sum(xp.astype(support, x.dtype), axis=-1, keepdims=True)
-    tau = xp.sum(xp.where(k == ksize, tau_k, xp.zeros_like(tau_k)), axis=-1, keepdims=True)
-    r = xp.maximum(z - tau, 0.0)
-    r = r * r
+    if x.dtype == xp.float64:
+        r = _entmax_dd(xp, z, zs, k, ksize)
+    else:
+        tau = xp.sum(xp.where(k == ksize, tau_k, xp.zeros_like(tau_k)), axis=-1, keepdims=True)
+        r = xp.maximum(z - tau, 0.0)
+        r = r * r
     # NaN anywhere in the row: NaN for the whole row.
     r = xp.where(xp.isnan(m), xp.full_like(r, math.nan), r)
     # Infinite maximum: the entries equal to it share the mass equally.
     eq = xp.astype(xm == m, x.dtype)
     r = xp.where(inf, eq / xp.sum(eq, axis=-1, keepdims=True), r)
     return xp.moveaxis(r, -1, a)
+
+
+def _entmax_dd(xp: Any, z: Any, zs: Any, k: Any, ksize: Any) -> Any:
+    """(z - tau)_+^2 with tau in double-double, for float64 z (rows along the last
+    axis, z exact and |z| < 3 on the support; zs sorted descending; ksize the
+    support size from the rounded test).
+
+    An output (z_i - tau)^2 near 0 carries tau's absolute error relative to
+    z_i - tau, so tau is formed to about 2^-100: for the k entries of a support S,
+    tau = S1/k - sqrt(D), D = (1 - (S2 - S1^2/k))/k, with S1 = sum z and S2 = sum
+    z^2 summed exactly (split_sum; z^2 = p + e by dd_prod) and the rest in
+    double-double.  On the true support sum (z_i - tau) >= 1 (the terms are >= 0
+    with squares summing to 1), so sqrt(D) = mean - tau >= 1/k: D's absolute error
+    (2^-104 of S2 <= 9k) costs tau at most k/2 times that.  z_i - tau is then
+    formed by TwoSum and squared as a double-double: within 1/2 ULP plus about
+    2^-100 absolute before the square.  As for sparsemax, one exact re-test
+    z > tau_S corrects a support S that is off by an entry within rounding of
+    tau (adding an entry j with z_j > tau_S raises tau, but not above z_j).
+    """
+    one = xp.ones_like(ksize)
+    kth = xp.sum(xp.where(k == ksize, zs, xp.zeros_like(zs)), axis=-1, keepdims=True)
+    inside = z >= kth
+    for _ in range(2):
+        cnt = xp.sum(xp.astype(inside, z.dtype), axis=-1, keepdims=True)
+        cnt = xp.where(cnt > 0, cnt, one)
+        v = xp.where(inside, z, xp.zeros_like(z))
+        s1h, s1l = nm.split_sum(xp, v, 2)
+        p, e = nm.dd_prod(xp, v, v)
+        # S2 - 1 (the 1 inside the exact sum: XLA folds a TwoSum with a constant).
+        s2h, s2l = nm.split_sum(xp, p, 4, -1.0)
+        s2h, s2l = nm.fast_two_sum(xp, s2h, s2l + xp.sum(e, axis=-1, keepdims=True))
+        qh, ql = nm.dd_mul(xp, s1h, s1l, s1h, s1l)
+        qh, ql = nm.dd_div(xp, qh, ql, cnt)
+        dh, dl = nm.dd_add(xp, qh, ql, -s2h, -s2l)
+        dh, dl = nm.dd_div(xp, dh, dl, cnt)
+        sh, sl = nm.dd_sqrt(xp, dh, dl)
+        mh, ml = nm.dd_div(xp, s1h, s1l, cnt)
+        th, tl = nm.dd_add(xp, mh, ml, -sh, -sl)
+        rh, rl = nm.two_sum(xp, z, -th)
+        rh, rl = nm.fast_two_sum(xp, rh, rl - tl)
+        inside = rh > 0.0
+    pos = rh > 0.0
+    rh = xp.where(pos, rh, xp.zeros_like(rh))
+    rl = xp.where(pos, rl, xp.zeros_like(rl))
+    # (rh + rl)^2 = p + e + 2 rh rl (+ rl^2, below 2^-106 of it), rounded once.
+    p, e = nm.dd_prod(xp, rh, rh)
+    return p + (e + 2.0 * rh * rl)
 
 
 def _entmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:

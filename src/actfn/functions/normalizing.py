@@ -417,8 +417,7 @@ def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
         inside = z >= kth
         for _ in range(2):
             cnt = xp.sum(xp.astype(inside, x.dtype), axis=-1, keepdims=True)
-            sh, sl = nm.split_sum(xp, xp.where(inside, z, xp.zeros_like(z)), 2)
-            sh, sl = nm.dd_add(xp, sh, sl, -one, zero)
+            sh, sl = nm.split_sum(xp, xp.where(inside, z, xp.zeros_like(z)), 2, -1.0)
             th, tl = nm.dd_div(xp, sh, sl, xp.where(cnt > 0, cnt, one))
             rh, rl = nm.two_sum(xp, z, -th)
             r = rh + (rl - tl)
