@@ -143,20 +143,80 @@ _ALPHA_POS = ArrayParam(positive=True)
 
 def _snake_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     a = _ALPHA_POS.broadcast("snake", "alpha", xp, x, p["alpha"])
-    # x + sin^2(a x)/a.  For x >= 0 both terms are >= 0 (no cancellation: about 2 ULP
-    # from sin, the square and the division).  For x < 0 the sum cancels at most by
-    # the factor max |x| / |f(x)| = max_t |t| / |t + sin^2 t| ≈ 3.6 (at t = a x ≈
-    # -1.17), so the error stays below about 8 ULP there.  The rounding of a x costs
-    # an absolute error u |a x| |sin 2ax| / a <= u |x| in the second term: 1 ULP of
-    # f where f ≈ x.  Infinite x: sin(inf) is NaN, so x itself is returned.
+    # x + sin^2(a x)/a.  Infinite x: sin(inf) is NaN, so x itself is returned.
     finite = xp.isfinite(x)
     xs = xp.where(finite, x, xp.zeros_like(x))
     t = a * xs
     # Where a x overflows (|x| > max/a), sin^2(a x)/a <= 1/a < |x| 2^-1024 is below
     # half an ULP of x: the result is x.
     small = xp.isfinite(t)
-    s = xp.sin(xp.where(small, t, xp.zeros_like(t)))
-    return xp.where(finite & small, xs + (s * s) / a, x)
+    if x.dtype != xp.float64:
+        # (float32 without float64, e.g. on MPS: the plain formula.)
+        s = xp.sin(xp.where(small, t, xp.zeros_like(t)))
+        return xp.where(finite & small, xs + (s * s) / a, x)
+    return xp.where(finite & small, _snake_f64(xp, xs, a, t, small), x)
+
+
+def _snake_f64(xp: Any, x: Any, a: Any, t: Any, small: Any) -> Any:
+    """x + sin^2(a x)/a for finite float64 x (t = fl(a x), small: t finite).
+
+    The error argument.  For x < 0 the sum cancels, at most by the factor
+    max |t| / |t + sin^2 t| ~ 3.6 (t = a x ~ -1.17), so sin^2 t must be known to
+    well below an ULP of 1/2.  Three error sources are removed:
+
+    - the rounding of t = a x (worth up to |x| 2^-53, 1 ULP of f at every
+      size): t = th + tl exactly (dd_prod), u = 2t = uh + ul, and sin/cos(uh + ul)
+      = sin/cos(uh) -/+ ul cos/sin(uh) to first order.  |ul| <= ulp(t), so the
+      second-order term ul^2/2 is below ulp(t)/8 for |t| < 2^53; above, any
+      sin^2 in [0, 1] is within half an ULP of t, and no correction is made.
+    - the square of a rounded sin (twice its error) where sin^2 t >= 0.04 (cos u
+      <= 0.92): there sin^2 t = (1 - cos u)/2, and cos u from libm is within
+      2^-54 absolute, so the sum t + (1 - cos u)/2 carries 2^-55: 1/2 ULP at the
+      worst cancellation (|f a| ~ 0.16..0.27).  The sum is formed exactly
+      (TwoSum) from parts that are exact themselves: 1 - cos u is exact for
+      cos u >= 1/2 (Sterbenz); below, sin^2 t > 1/4 keeps |t| > 1/2, and for
+      t < 0 the sum is (t + 1/2) - (cos u)/2 with t + 1/2 exact (|t| < 2^52);
+      for t >= 0 nothing cancels and 1 - cos u is rounded (2^-53 of f a).
+      Then (f a)/a in double-double, rounded once.
+    - where sin^2 t < 0.04 (t within 0.2 of a multiple of pi), 1 - cos u would
+      cancel; sin^2 t = sin^2 u / (2 (1 + cos u)) has a relative error of a few
+      2^-53, and it is at most 1/4 of |f a| there (|t + sin^2 t| >= 0.16 where
+      sin^2 t = 0.04): under 1 ULP; x + that/a is rounded once.
+
+    Altogether about 1.5 ULP at worst, 0.5 ULP plus the final rounding usually.
+    For |t| >= 2^60, sin^2(t)/a <= 1/a <= |x| 2^-60 is below 2^-7 ULP of x: the
+    result is x (and u = 2t, which may overflow, is not formed there).
+    """
+    huge = ~small | (xp.abs(t) >= 2.0**60)
+    # A power of two (alpha = 1, the default): a x and the division by a are exact.
+    pow2 = isinstance(a, float) and math.frexp(a)[0] == 0.5
+    av = a * xp.ones_like(x)
+    if pow2:
+        th, tl = xp.where(huge, xp.zeros_like(t), t), xp.zeros_like(t)
+    else:
+        # dd_prod splits its arguments (needs |a|, |x| < 2^996).
+        ok = ~huge & (xp.abs(x) < 2.0**900) & (av < 2.0**900)
+        th, tl = nm.dd_prod(
+            xp, xp.where(ok, av, xp.ones_like(av)), xp.where(ok, x, xp.zeros_like(x))
+        )
+        th = xp.where(ok, th, xp.where(huge, xp.zeros_like(t), t))
+        tl = xp.where(ok, tl, xp.zeros_like(tl))
+    uh = 2.0 * th
+    ul = xp.where(xp.abs(uh) < 2.0**53, 2.0 * tl, xp.zeros_like(tl))
+    su, cu = xp.sin(uh), xp.cos(uh)
+    # Near a multiple of pi: x + sin^2/a, sin^2 t = sin^2 u / (2 (1 + cos u)).
+    sn = su + cu * ul
+    cn = cu - su * ul
+    near = x + ((sn * sn) / (2.0 * (1.0 + cn))) / av
+    # Elsewhere: (t + (1 - cos u)/2)/a as a double-double.
+    exact_one_minus = (cu >= 0.5) | (th >= 0.0) | (xp.abs(th) >= 2.0**52)
+    p1 = xp.where(exact_one_minus, th, th + 0.5)
+    p2 = xp.where(exact_one_minus, 0.5 * (1.0 - cu), -0.5 * cu)
+    gh, gl = nm.two_sum(xp, p1, p2)
+    # (cos(uh + ul) = cu - su ul: the -cos u/2 term gains su ul/2.)
+    gh, gl = nm.fast_two_sum(xp, gh, gl + (tl + 0.5 * su * ul))
+    far = (gh + gl) / a if pow2 else nm.dd_div(xp, gh, gl, av)[0]
+    return xp.where(huge, x, xp.where(cu > 0.92, near, far))
 
 
 def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
