@@ -150,11 +150,13 @@ def _snake_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # Where a x overflows (|x| > max/a), sin^2(a x)/a <= 1/a < |x| 2^-1024 is below
     # half an ULP of x: the result is x.
     small = xp.isfinite(t)
+    # x itself also at +-0: f(x) = x + a x^2 + ... keeps the sign of the zero.
+    keep = ~(finite & small) | (x == 0.0)
     if x.dtype != xp.float64:
         # (float32 without float64, e.g. on MPS: the plain formula.)
         s = xp.sin(xp.where(small, t, xp.zeros_like(t)))
-        return xp.where(finite & small, xs + (s * s) / a, x)
-    return xp.where(finite & small, _snake_f64(xp, xs, a, t, small), x)
+        return xp.where(keep, x, xs + (s * s) / a)
+    return xp.where(keep, x, _snake_f64(xp, xs, a, t, small))
 
 
 def _snake_f64(xp: Any, x: Any, a: Any, t: Any, small: Any) -> Any:
