@@ -488,3 +488,19 @@ def test_a_library_returning_another_dtype_is_not_measured() -> None:
         ["relu"], dtypes=("float32",), derivative=False, against=["keras"], configs=False
     )
     assert row32.others_dtype == {} and row32.others["keras"] == 0.0
+
+
+# -------------------------------------------------- the double-double forms under vmap
+
+
+@pytest.mark.parametrize("name", ["sparsemax", "entmax15"])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_torch_func_vmap_of_the_sort_based_functions(name: str, axis: int) -> None:
+    # (Here rather than in test_autodiff: these forms moved their axis with
+    # moveaxis, for which torch.func.vmap has no batching rule.)
+    torch = pytest.importorskip("torch", reason="torch not installed")
+    f = actfn.get(name)
+    x = np.random.default_rng(5).normal(0.0, 2.0, (3, 4, 5))
+    got = torch.func.vmap(lambda t: f(t, axis=axis))(torch.from_numpy(x)).numpy()
+    want = np.stack([f(r, axis=axis) for r in x])
+    assert acc.ulp_distance(got, want, "float64").max() <= 4

@@ -8,7 +8,7 @@ from typing import Any
 from .. import _numerics as nm
 from .._activation import ArrayParam, Axis, Param, Properties, Real, Reference, Spec
 from .._activation import normalize_axes as _axes
-from .normalizing import INF_RULE
+from .normalizing import INF_RULE, from_last, to_last
 
 PRIMER = Reference(
     "So, Mańke, Liu, Dai, Shazeer & Le (2021), Primer: Searching for Efficient "
@@ -313,7 +313,7 @@ def _entmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     import array_api_compat
 
     (a,) = _axes("entmax15", "axis", p["axis"], x.ndim)
-    xm = xp.moveaxis(x, a, -1)
+    xm = to_last(xp, x, a)
     n = xm.shape[-1]
     m = xp.max(xm, axis=-1, keepdims=True)
     inf = xp.isinf(m)
@@ -352,7 +352,7 @@ def _entmax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # Infinite maximum: the entries equal to it share the mass equally.
     eq = xp.astype(xm == m, x.dtype)
     r = xp.where(inf, eq / xp.sum(eq, axis=-1, keepdims=True), r)
-    return xp.moveaxis(r, -1, a)
+    return from_last(xp, r, a)
 
 
 def _entmax_dd(xp: Any, z: Any, zs: Any, k: Any, ksize: Any) -> Any:

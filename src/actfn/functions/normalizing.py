@@ -379,9 +379,29 @@ array([-0.69314718, -0.69314718,        -inf])""",
 # ------------------------------------------------------------------------ sparsemax
 
 
+def to_last(xp: Any, x: Any, a: int) -> Any:
+    """x with axis a moved last.  (permute_dims rather than moveaxis: PyTorch has no
+    vmap batching rule for moveaxis, so torch.func.vmap of a function using it
+    fails, while permute has one.)"""
+    if a == x.ndim - 1:
+        return x
+    return xp.permute_dims(x, (*(i for i in range(x.ndim) if i != a), a))
+
+
+def from_last(xp: Any, r: Any, a: int) -> Any:
+    """The inverse of ``to_last``: the last axis of r moved back to position a."""
+    n = r.ndim
+    if a == n - 1:
+        return r
+    perm = list(range(n - 1))
+    perm.insert(a, n - 1)
+    return xp.permute_dims(r, tuple(perm))
+
+
+
 def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     (a,) = normalize_axes("sparsemax", "axis", p["axis"], x.ndim)
-    xm = xp.moveaxis(x, a, -1)
+    xm = to_last(xp, x, a)
     n = xm.shape[-1]
     m = xp.max(xm, axis=-1, keepdims=True)
     inf = xp.isinf(m)
@@ -434,7 +454,7 @@ def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # (At least 1 in the denominator: a NaN row has no entry equal to its maximum.)
     shared = eq / xp.maximum(xp.sum(eq, axis=-1, keepdims=True), 1.0)
     r = xp.where(inf, shared, r)
-    return xp.moveaxis(r, -1, a)
+    return from_last(xp, r, a)
 
 
 def _sparsemax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
