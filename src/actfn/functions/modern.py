@@ -413,7 +413,10 @@ def _entmax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
 
 
 def _entmax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
-    z = [v / 2 for v in row]
+    # Shifted by the maximum (tau moves with it), so that the sums compare numbers
+    # near 1 whatever the size of x.
+    top = max(row)
+    z = [(v - top) / 2 for v in row]
     zs = sorted(z, reverse=True)
     tau = None
     for k in range(1, len(zs) + 1):

@@ -398,7 +398,6 @@ def from_last(xp: Any, r: Any, a: int) -> Any:
     return xp.permute_dims(r, tuple(perm))
 
 
-
 def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     (a,) = normalize_axes("sparsemax", "axis", p["axis"], x.ndim)
     xm = to_last(xp, x, a)
@@ -467,6 +466,11 @@ def _sparsemax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
 
 
 def _sparsemax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    # Shifted by the maximum (tau moves with it): 1 + j z_(j) > sum then compares
+    # numbers near 1, not 1 + 1e308 with 1e308, which a working precision below
+    # 308 digits cannot tell apart.
+    top = max(row)
+    row = [v - top for v in row]
     zs = sorted(row, reverse=True)
     cs = mp.mpf(0)
     k_best, cs_best = 0, mp.mpf(0)
