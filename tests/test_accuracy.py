@@ -51,23 +51,6 @@ KNOWN_GAPS: dict[tuple[str, str, str], tuple[float, float]] = {
     # fl(x + g) - x, which differs from the drawn g by 2^-53 relative: as good a
     # draw, but not the reference's.
     ("gumbel_softmax", "axis", "float64"): (477.0, 512.0),
-    # snake' = 1 + sin(u), u = 2 a x, where it is small (u near -pi/2 mod 2 pi) is
-    # 2 sin^2(u/2 + pi/4) ~ (u - u0)^2/2: its relative accuracy needs the distance
-    # of u to the nearest u0 = -pi/2 + 2 k pi to relative accuracy, i.e. u reduced
-    # mod 2 pi to about 2^-60 absolute.  libm reduces a float exactly, so where u
-    # is one float (alpha a power of two, 2 a x finite) the derivative meets its
-    # bound.  Otherwise u = hi + lo (Dekker's product, exact), and sin(hi + lo) by
-    # the angle-addition formula carries 2^-53 absolute from the four libm
-    # results: fine while |lo| is tiny (|x| below about 2^40: 3 to 5 ULP with the
-    # first-order correction), many ULPs where 1 + sin u is small once lo is not
-    # (24709 ULP at x = -2.1e104 with the full sample).  The default alpha = 1 has
-    # the same trouble only in the top binade, where 2x overflows and the
-    # derivative is (sin x + cos x)^2 (16 ULP at x = -1.02e308, full sample).
-    # Closing both needs a Payne-Hanek reduction of a x / pi with a multi-word
-    # 1/pi, not done.  (For alpha > 1/2 the derivative is NaN where a x overflows,
-    # |x| > max/alpha; not measured here.)
-    ("snake(alpha=0.3)", "derivative", "float64"): (151.0, 24709.0),
-    ("snake", "derivative", "float64"): (3.0, 16.0),
 }
 
 

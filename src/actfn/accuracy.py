@@ -122,7 +122,7 @@ CONFIGS: dict[str, tuple[dict[str, Any], ...]] = {
     "geglu": ({"approximate": True},),
     "prelu": ({"alpha": -1.5},),
     "rrelu": ({"lower": 0.1, "upper": 0.7},),
-    "snake": ({"alpha": 0.3},),
+    "snake": ({"alpha": 0.3}, {"alpha": 7.7}),
     "star_relu": ({"scale": 1.0, "bias": 0.0},),
 }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import array_api_compat
+
 from .. import _numerics as nm
 from .._activation import ArrayParam, Axis, Param, Properties, Real, Reference, Spec
 from .._activation import normalize_axes as _axes
@@ -217,7 +219,14 @@ def _snake_f64(xp: Any, x: Any, a: Any, t: Any, small: Any) -> Any:
     gh, gl = nm.two_sum(xp, p1, p2)
     # (cos(uh + ul) = cu - su ul: the -cos u/2 term gains su ul/2.)
     gh, gl = nm.fast_two_sum(xp, gh, gl + (tl + 0.5 * su * ul))
-    far = (gh + gl) / a if pow2 else nm.dd_div(xp, gh, gl, av)[0]
+    far = (gh + gl) / a
+    if not pow2:
+        # (dd_div splits the quotient: where it is beyond 2^900 (a tiny, x huge),
+        # the plain quotient, whose f a is then far from any cancellation.)
+        fine = xp.abs(far) < 2.0**900
+        zero = xp.zeros_like(gh)
+        exact = nm.dd_div(xp, xp.where(fine, gh, zero), xp.where(fine, gl, zero), av)[0]
+        far = xp.where(fine, exact, far)
     return xp.where(huge, x, xp.where(cu > 0.92, near, far))
 
 
@@ -230,9 +239,12 @@ def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     # the result keeps a few ULP there, where (sin ax + cos ax)^2 or 1 + sin(u)
     # lose all digits.  u is exact when 2a is a power of two (a = 1, the default);
     # otherwise u = hi + lo (Dekker's product, float64) and sin/cos(hi + lo) are
-    # formed by the angle-addition formulas.  The derivative has no limit at
-    # +-inf: there it is taken at the largest finite floats (the project's
-    # convention), and it is NaN where a x overflows (alpha > 1, |x| > max/alpha).
+    # formed by the angle-addition formulas, which carry 2^-53 absolute: a few ULP
+    # while lo is tiny (|a x| < 2^20).  Beyond, and wherever 2 a x overflows, a
+    # scalar alpha in float64 takes _snake_far_derivative (an exact reduction of
+    # a x / pi).  The derivative has no limit at +-inf: there it is taken at the
+    # largest finite floats (the project's convention).  It is NaN where a x
+    # overflows only for an array alpha or without float64.
     # (The largest float of x's dtype: float64's would overflow casting to float32.)
     big = float(xp.finfo(x.dtype).max)
     xc = xp.clip(x, -big, big)
@@ -266,7 +278,105 @@ def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     tt = xp.where(top, t, xp.zeros_like(t))
     b = xp.sin(tt) + xp.cos(tt)
     d = xp.where(top, b * b, d)
-    return xp.where(xp.isinf(t), xp.full_like(d, math.nan), d)
+    undefined = xp.isinf(t)
+    if isinstance(a, float) and x.dtype == xp.float64:
+        # Large |a x|, a x overflowing included: 2 sin^2(pi w) with w = a x/pi + 1/4
+        # reduced exactly (_snake_far_derivative).  (Checked for on NumPy only: a
+        # Python branch on the data would stop jax.jit.)
+        # (Every x for a >= 2^900, whose Dekker splitting above would overflow.)
+        far = ~xp.isnan(xc) & (undefined | (xp.abs(t) >= (0.0 if a >= 2.0**900 else 2.0**20)))
+        if not array_api_compat.is_numpy_namespace(xp) or bool(xp.any(far)):
+            d = xp.where(far, _snake_far_derivative(xp, xc, a, far), d)
+        undefined = undefined & ~far
+    return xp.where(undefined, xp.full_like(d, math.nan), d)
+
+
+# 1/pi to 2200 bits: floor(2^2200 / pi) in hexadecimal (computed with mpmath at
+# 2400 bits; the leading digits are the well-known 0x0.517cc1b727220a94fe13...).
+# a/pi from it is exact to a 2^-2200, so x a/pi to 2^(2048 - 2200) for any float
+# a and x.
+_INV_PI_BITS = 2200
+_INV_PI = int(
+    "517cc1b727220a94fe13abe8fa9a6ee06db14acc9e21c820ff28b1d5ef5de2b0db92371d2126e970"
+    "0324977504e8c90e7f0ef58e5894d39f74411afa975da24274ce38135a2fbf209cc8eb1cc1a99cfa"
+    "4e422fc5defc941d8ffc4bffef02cc07f79788c5ad05368fb69b3f6793e584dba7a31fb34f2ff516"
+    "ba93dd63f5f2f8bd9e839cfbc529497535fdafd88fc6ae842b0198237e3db5d5f867de104d7a1b0e"
+    "d4f1c8b0af730d8432ccc2af8a50342046ffec4026b9939883030aab6539d464b0713de04635a3e2"
+    "0ce1b3e6ee74049541ace23b45cb0e536ed7a268ab8c829f52ff83829fbf19f419616f27cc193edd"
+    "e19e9377b58f2f7c4f9d0f9ae5793f8ec3f890c83e3e12357d376abb9698219d8ae30a",
+    16,
+)
+_PI_HI, _PI_LO = 3.141592653589793, 1.2246467991473532e-16  # pi = hi + lo
+_CHUNK = 26  # bits per chunk of a/pi: a chunk times a half of x is exact
+_N_CHUNKS = 8  # chunks kept per x: what they leave out is below 2^-128
+_BIG_X = 2.0**512  # above, x is scaled by 2^-600 (and the chunks by 2^600)
+
+
+def _snake_turns(a: float) -> tuple[list[float], list[float], int]:
+    """The chunks of K = a/pi: K = sum_j c_j 2^(B - 26 (j + 1)) with integers
+    0 <= c_j < 2^26 (exact to 2^-2200 a), as floats k_j = c_j 2^(B - 26 (j + 1)),
+    and the same times 2^600 (for x above 2^512, where the late chunks would be
+    subnormal); and B."""
+    num, den = a.as_integer_ratio()  # den is a power of two
+    big = (num * _INV_PI) >> (den.bit_length() - 1)  # K 2^2200, floored
+    nb = big.bit_length()
+    b = nb - _INV_PI_BITS
+    plain: list[float] = []
+    scaled: list[float] = []
+    for j in range(nb // _CHUNK + _N_CHUNKS + 1):
+        shift = nb - _CHUNK * (j + 1)
+        c = (big >> shift) & ((1 << _CHUNK) - 1) if shift >= 0 else 0
+        plain.append(math.ldexp(c, b - _CHUNK * (j + 1)))
+        # (A chunk that would overflow scaled is one that x >= 2^512 drops.)
+        scaled.append(math.ldexp(c, b - _CHUNK * (j + 1) + 600) if b - 26 * j < 420 else 0.0)
+    return plain, scaled, b
+
+
+def _snake_far_derivative(xp: Any, x: Any, a: float, far: Any) -> Any:
+    """1 + sin(2 a x) = 2 sin^2(pi w), w = a x / pi + 1/4 reduced mod 1, for finite
+    float64 x where far (elsewhere the result is not used).
+
+    1 + sin u near its zeros needs u mod 2 pi to far better than 2^-53 absolute;
+    libm reduces one float exactly, but 2 a x is one float only when a is a power
+    of two and 2 a x does not overflow.  So w is reduced here as libm does it
+    (Payne & Hanek): with x = m 2^(e-52) and K = a/pi cut into 26-bit chunks k_j,
+    each product xh k_j, xl k_j (x = xh + xl, halves of 26 bits) is exact; those
+    that are multiples of 1 (26 (j + 1) <= e - 52 + B) are dropped, the next 8
+    chunks are kept (what follows is below 2^-128), each product is reduced to
+    its fraction exactly (p - round(p)), and the 16 fractions plus 1/4 are summed
+    exactly (split_sum, 2^-139).  Then pi w in double-double, s = sin of it (libm,
+    plus the first-order correction of the low part), and 2 s^2 with s^2 exact:
+    about 1.5 ULP, including where the derivative is tiny.
+    """
+    plain, scaled, b = _snake_turns(a)
+    dev = array_api_compat.device(x)
+    ax = xp.abs(x)
+    big = ax >= _BIG_X
+    xs = xp.where(far, xp.where(big, x * 2.0**-600, x), xp.ones_like(x))
+    # e_lo <= the exponent of x (floor(log2) is within 1 of it; one below to be safe).
+    e = xp.floor(xp.log2(xp.abs(xs))) - 1.0
+    e = xp.where(big, e + 600.0, e)
+    i0 = xp.astype(xp.clip(xp.floor((e - 52.0 + b) / _CHUNK), 0.0, None), xp.int64)
+    plain_t = xp.asarray(plain, dtype=x.dtype, device=dev)
+    scaled_t = xp.asarray(scaled, dtype=x.dtype, device=dev)
+    xh, xl = nm.halves(xp, xs)
+    terms = []
+    for j in range(_N_CHUNKS):
+        # (take of a flat index: dask has no take_along_axis.)
+        idx = xp.reshape(i0 + j, (-1,))
+        k_plain = xp.reshape(xp.take(plain_t, idx, axis=0), x.shape)
+        k_scaled = xp.reshape(xp.take(scaled_t, idx, axis=0), x.shape)
+        k = xp.where(big, k_scaled, k_plain)
+        for half in (xh, xl):
+            prod = half * k
+            terms.append(prod - xp.round(prod))
+    wh, wl = nm.split_sum(xp, xp.stack(terms, axis=-1), 0, 0.25)
+    wh, wl = wh[..., 0], wl[..., 0]
+    wh, wl = nm.fast_two_sum(xp, wh - xp.round(wh), wl)
+    yh, yl = nm.dd_mul(xp, wh, wl, _PI_HI * xp.ones_like(wh), _PI_LO * xp.ones_like(wh))
+    sn = xp.sin(yh) + xp.cos(yh) * yl
+    p, err = nm.dd_prod(xp, sn, sn)
+    return 2.0 * (p + err)
 
 
 def _snake_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
