@@ -1408,7 +1408,11 @@ def markdown_report(rows: Sequence[Row], command: str = "") -> str:
         "",
     ]
     if zeros:
-        out += [f"- {r.function} {r.dtype}: {'; '.join(r.zero_signs)}" for r in zeros]
+        # One line per function and mismatch, with the dtypes where it occurs.
+        seen: dict[tuple[str, str], list[str]] = {}
+        for r in zeros:
+            seen.setdefault((r.function, "; ".join(r.zero_signs)), []).append(r.dtype)
+        out += [f"- {fn}: {what} ({', '.join(ds)})" for (fn, what), ds in seen.items()]
         out.append("")
     if libs:
         out += [
