@@ -18,6 +18,9 @@ figures measured on the reduced and on the full sample; the test then asserts
 that figure instead (so it cannot get worse), and a separate test fails once the
 gap is closed so that the entry is removed (for a gap that only the full sample
 shows, in the full run).
+
+Signed zeros are checked apart: the zeros of the wrong sign the harness reports
+(``Row.zero_signs``) must be those listed in ``KNOWN_ZERO_SIGNS``.
 """
 
 from __future__ import annotations

@@ -12,11 +12,18 @@ from typing import Any
 from ._xp import imported
 
 __all__ = [
+    "dd_add",
+    "dd_div",
+    "dd_mul",
+    "dd_prod",
+    "dd_sqrt",
     "erfc",
+    "fast_two_sum",
     "gelu_exact",
     "gelu_exact_derivative",
     "gelu_tanh_arg",
     "gelu_tanh_x_dv",
+    "halves",
     "log_sigmoid",
     "propagate_nan",
     "safe_where",
@@ -25,6 +32,7 @@ __all__ = [
     "sigmoid_derivative",
     "softplus",
     "split",
+    "split_sum",
     "taylor_pieces",
     "times_exp",
     "two_prod",
@@ -815,8 +823,9 @@ def dd_sqrt(xp: Any, ah: Any, al: Any) -> tuple[Any, Any]:
 
 def split_sum(xp: Any, v: Any, log2_bound: int, offset: float = 0.0) -> tuple[Any, Any]:
     """offset plus the sum of v along its last axis (kept, of size 1), as a
-    double-double, for float64 values with |v| < 2^log2_bound and an integer
-    offset with |offset| <= 2^log2_bound.
+    double-double, for float64 values with |v| < 2^log2_bound, fewer than 2^31 of
+    them, and an offset with |offset| <= 2^log2_bound that is a multiple of
+    2^(log2_bound - 21).
 
     Error-free extraction (as in Rump, Ogita & Oishi's AccSum): with n terms and
     g = bit_length(n), every partial sum of the n terms is below 2^G, G = e + g
@@ -827,8 +836,8 @@ def split_sum(xp: Any, v: Any, log2_bound: int, offset: float = 0.0) -> tuple[An
     remainders (below 2^(G'-53)) are summed plainly: that sum's error is below
     n^2 2^(G'-106) = 2^(e + 4g - 159) absolute (2^-103 for n = 10^4, e = 2).  The
     exact partial totals are then added in double-double.  The offset is added to
-    the first total, exactly (an integer, a multiple of 2^(G-52) as G <= 52, and
-    the sum stays below 2^(G+1)).  (Rounding by round() rather than by
+    the first total, exactly (a multiple of 2^(G-52), as g <= 31, and the sum
+    stays below 2^(G+1)).  (Rounding by round() rather than by
     (v + 1.5 2^G) - 1.5 2^G, and the offset not through a TwoSum: XLA simplifies
     (v + c) - c to v for a constant c.)
     """
