@@ -12,11 +12,18 @@ from typing import Any
 from ._xp import imported
 
 __all__ = [
+    "dd_add",
+    "dd_div",
+    "dd_mul",
+    "dd_prod",
+    "dd_sqrt",
     "erfc",
+    "fast_two_sum",
     "gelu_exact",
     "gelu_exact_derivative",
     "gelu_tanh_arg",
     "gelu_tanh_x_dv",
+    "halves",
     "log_sigmoid",
     "propagate_nan",
     "safe_where",
@@ -25,6 +32,7 @@ __all__ = [
     "sigmoid_derivative",
     "softplus",
     "split",
+    "split_sum",
     "taylor_pieces",
     "times_exp",
     "two_prod",
@@ -733,3 +741,117 @@ def gelu_exact_derivative(xp: Any, x: Any) -> Any:
     r = xp.where(xc < -_GELU_TAIL, tail, main)
     r = xp.where(x > 40.0, xp.ones_like(x), xp.where(x < -40.0, -0.0 * xp.ones_like(x), r))
     return xp.where(xp.isnan(x), x, r)
+
+
+# ---------------------------------------------------------------- double-double sums
+# A double-double number is an unevaluated sum hi + lo with |lo| <= ulp(hi)/2: about
+# 106 significant bits.  These helpers are for float64 arrays (the splitting
+# constants are float64's); each returns the normalized pair.
+#
+# They stay exact where a compiler contracts a * b + c into one fused multiply-add
+# (XLA on CPU does, under jax.jit: openxla/xla#41579), which breaks the classic
+# TwoProduct: fl(a b) - p becomes the exact a b - p.  Here no rounded product is
+# ever added to or subtracted from anything: every product is of two halves of 26
+# bits (exact), or by a power of two, or a final term whose rounding does not
+# matter, so fusing it changes nothing.
+
+
+def fast_two_sum(xp: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """a + b = s + e exactly, for |a| >= |b| or a = 0 (Dekker's Fast2Sum)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def halves(xp: Any, x: Any) -> tuple[Any, Any]:
+    """Veltkamp's split x = hi + lo (hi of 26 significant bits, lo of 26 and a
+    sign), for |x| < 2^996.  c = fl((2^27 + 1) x) is formed as 2^27 x + x, whose
+    product is exact, so a fused multiply-add gives the same c."""
+    c = x * 2.0**27 + x
+    hi = c - (c - x)
+    return hi, x - hi
+
+
+def dd_prod(xp: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """a b as a double-double, to 2^-105 relative (|a|, |b| < 2^996).
+
+    a b = ah bh + (ah bl + al bh) + al bl with each of the four products exact
+    (halves of 26 bits); ah bh and the middle terms' TwoSum are combined exactly
+    and the last two terms (below 2^-78 and 2^-104 of a b) rounded once each."""
+    ah, al = halves(xp, a)
+    bh, bl = halves(xp, b)
+    m, m_e = two_sum(xp, ah * bl, al * bh)
+    s, e = two_sum(xp, ah * bh, m)
+    return fast_two_sum(xp, s, e + (m_e + al * bl))
+
+
+def dd_add(xp: Any, ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
+    """(ah + al) + (bh + bl) in double-double: TwoSum of the high parts, the low
+    parts added to its error; relative error about 2^-104 without cancellation,
+    and absolute error 2^-104 (|al| + |bl|) with it."""
+    s, e = two_sum(xp, ah, bh)
+    return fast_two_sum(xp, s, e + (al + bl))
+
+
+def dd_mul(xp: Any, ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
+    """(ah + al)(bh + bl) in double-double (the al bl term, below 2^-106 of the
+    product, is left out); |ah|, |bh| < 2^996."""
+    p, e = dd_prod(xp, ah, bh)
+    return fast_two_sum(xp, p, e + (ah * bl + al * bh))
+
+
+def dd_div(xp: Any, ah: Any, al: Any, b: Any) -> tuple[Any, Any]:
+    """(ah + al) / b for a float b != 0: q = fl(ah / b), then the remainder
+    ah - q b (q b as a double-double; ah - its high part is exact by Sterbenz)
+    plus al, divided by b, corrects it."""
+    q = ah / b
+    p, e = dd_prod(xp, q, b)
+    return fast_two_sum(xp, q, (((ah - p) - e) + al) / b)
+
+
+def dd_sqrt(xp: Any, ah: Any, al: Any) -> tuple[Any, Any]:
+    """sqrt(ah + al): one Newton step from s = sqrt(ah), with the residual
+    ah + al - s^2 formed from s^2 as a double-double.  ah <= 0 gives 0."""
+    pos = ah > 0.0
+    a = xp.where(pos, ah, xp.ones_like(ah))
+    s = xp.sqrt(a)
+    p, e = dd_prod(xp, s, s)
+    lo = (((a - p) - e) + xp.where(pos, al, xp.zeros_like(al))) / (2.0 * s)
+    hi, lo = fast_two_sum(xp, s, lo)
+    zero = xp.zeros_like(hi)
+    return xp.where(pos, hi, zero), xp.where(pos, lo, zero)
+
+
+def split_sum(xp: Any, v: Any, log2_bound: int, offset: float = 0.0) -> tuple[Any, Any]:
+    """offset plus the sum of v along its last axis (kept, of size 1), as a
+    double-double, for float64 values with |v| < 2^log2_bound, fewer than 2^31 of
+    them, and an offset with |offset| <= 2^log2_bound that is a multiple of
+    2^(log2_bound - 21).
+
+    Error-free extraction (as in Rump, Ogita & Oishi's AccSum): with n terms and
+    g = bit_length(n), every partial sum of the n terms is below 2^G, G = e + g
+    (e = log2_bound).  a = round(v / 2^(G-52)) 2^(G-52) is v rounded to a multiple
+    of 2^(G-52) (the scalings are exact), so every partial sum of the a's is a
+    multiple of 2^(G-52) below 2^G: exact in any order.  b = v - a is exact and
+    below 2^(G-53); it is split the same way with G' = G - 53 + g.  The last
+    remainders (below 2^(G'-53)) are summed plainly: that sum's error is below
+    n^2 2^(G'-106) = 2^(e + 4g - 159) absolute (2^-103 for n = 10^4, e = 2).  The
+    exact partial totals are then added in double-double.  The offset is added to
+    the first total, exactly (a multiple of 2^(G-52), as g <= 31, and the sum
+    stays below 2^(G+1)).  (Rounding by round() rather than by
+    (v + 1.5 2^G) - 1.5 2^G, and the offset not through a TwoSum: XLA simplifies
+    (v + c) - c to v for a constant c.)
+    """
+    n = v.shape[-1]
+    g = max(int(n).bit_length(), 1)
+    big = log2_bound + g
+    q1 = 2.0 ** (big - 52)
+    a = xp.round(v * (1.0 / q1)) * q1
+    b = v - a
+    q2 = 2.0 ** (big - 53 + g - 52)
+    a2 = xp.round(b * (1.0 / q2)) * q2
+    c = b - a2
+    sa = xp.sum(a, axis=-1, keepdims=True) + offset
+    sb = xp.sum(a2, axis=-1, keepdims=True)
+    sc = xp.sum(c, axis=-1, keepdims=True)
+    s, e = two_sum(xp, sa, sb)
+    return fast_two_sum(xp, s, e + sc)

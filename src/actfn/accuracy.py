@@ -17,6 +17,23 @@ correctly rounded and 1 means faithful.  NaN where the reference is NaN counts
 0; any other mismatch with NaN counts as infinitely many ULPs.  +-0 count as
 equal.
 
+Signed zeros are checked apart (``zero_signs``, ``Row.zero_signs``): mpmath has
+no -0, so where f(0) = 0 the sign the definition gives f(-0) and f(+0) is taken
+from f just beside the zero (at -+2^-1000): the one-sided limit of the sign, the
+IEEE 754 rule of tanh, sin and expm1, which Keras, PyTorch and JAX follow for
+tanh, silu, gelu, elu and leaky_relu.  Where f is 0 on that side (relu and
+relu6 left of 0, whose -0 Keras and PyTorch answer differently) no sign is
+asserted.  A zero of the other sign is reported in the row (and in the table's
+"Signed zeros" section), not counted in ULPs and not part of ``ok``: the
+semantics is the records' to decide.
+
+Other libraries (``against``) are measured only where their result has the
+dtype of their input: Keras's NumPy backend computes most activations of a
+float64 input in float32 and returns float32, whose error in float64 ULPs would
+only measure that rounding (and its overflow to inf above 3.4e38).  Such a cell
+names the dtype returned ("float32 result", ``Row.others_dtype``) instead of a
+figure.
+
 ``measure`` returns the rows; ``add_arguments`` / ``run`` implement
 ``actfn accuracy``.  mpmath is an optional dependency (``pip install
 actfn[accuracy]``).
@@ -31,6 +48,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -104,7 +122,7 @@ CONFIGS: dict[str, tuple[dict[str, Any], ...]] = {
     "geglu": ({"approximate": True},),
     "prelu": ({"alpha": -1.5},),
     "rrelu": ({"lower": 0.1, "upper": 0.7},),
-    "snake": ({"alpha": 0.3},),
+    "snake": ({"alpha": 0.3}, {"alpha": 7.7}),
     "star_relu": ({"scale": 1.0, "bias": 0.0},),
 }
 
@@ -615,8 +633,35 @@ def _keras_fns(keras: Any) -> dict[str, Callable[[Any], Any]]:
     return out
 
 
+class OtherDtype(Exception):
+    """A third-party result of another dtype than the input's (Keras's NumPy
+    backend returns float32 for many float64 inputs): not measured, since a
+    float32 result compared in float64 ULPs says nothing about its accuracy."""
+
+    def __init__(self, dtype: str) -> None:
+        super().__init__(dtype)
+        self.dtype = dtype
+
+
+def _dtype_name(y: Any) -> str:
+    """The dtype of an array of any of the compared libraries, as "float32" etc."""
+    return str(getattr(y, "dtype", type(y).__name__)).rsplit(".", 1)[-1]
+
+
+def _same_dtype(y: Any, dtype: str) -> Any:
+    """y, or OtherDtype raised where y is not of ``dtype``."""
+    name = _dtype_name(y)
+    if name != dtype:
+        raise OtherDtype(name)
+    return y
+
+
 class _Other:
-    """A third-party library evaluated on the same sample."""
+    """A third-party library evaluated on the same sample.
+
+    Its result must have the dtype of its input (the one measured); where it
+    has another, ``value`` and ``derivative`` raise OtherDtype and the table
+    says "float32 result" instead of an error figure."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -633,19 +678,34 @@ class _Other:
         return DTYPES
 
     def value(self, label: str, x: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
+        # (A library's own warnings -- Keras casting 1e308 to float32 overflows --
+        # are its behaviour, not a failure to measure.)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return self._value(label, x, dtype)
+
+    def derivative(
+        self, label: str, x: np.ndarray[Any, Any], dtype: str
+    ) -> np.ndarray[Any, Any] | None:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return self._derivative(label, x, dtype)
+
+    def _value(self, label: str, x: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
         fn = self.fns[label]
         if self.name == "torch":
             t = _backend_input("torch", x, dtype)
             with self.mod.no_grad():
-                return _round_result(fn(t), dtype)
+                return _round_result(_same_dtype(fn(t), dtype), dtype)
         if self.name == "jax":
             jnp = self.mod.numpy
             with _jax_x64(self.mod):
                 arr = jnp.asarray(x.astype(_np_dtype(dtype)))
-                return _round_result(np.asarray(fn(arr)), dtype)
-        return _round_result(np.asarray(fn(x.astype(_np_dtype(dtype)))), dtype)
+                return _round_result(np.asarray(_same_dtype(fn(arr), dtype)), dtype)
+        y = np.asarray(fn(x.astype(_np_dtype(dtype))))
+        return _round_result(_same_dtype(y, dtype), dtype)
 
-    def derivative(
+    def _derivative(
         self, label: str, x: np.ndarray[Any, Any], dtype: str
     ) -> np.ndarray[Any, Any] | None:
         fn = self.fns[label]
@@ -654,13 +714,13 @@ class _Other:
             t = _backend_input("torch", x, dtype).clone().requires_grad_(True)
             y = fn(t)
             (g,) = torch.autograd.grad(y.sum(), t)
-            return _round_result(g, dtype)
+            return _round_result(_same_dtype(g, dtype), dtype)
         if self.name == "jax":
             jax = self.mod
             with _jax_x64(jax):
                 arr = jax.numpy.asarray(x.astype(_np_dtype(dtype)))
                 g = jax.vmap(jax.grad(lambda s: fn(s)))(arr)
-                return _round_result(np.asarray(g), dtype)
+                return _round_result(np.asarray(_same_dtype(g, dtype)), dtype)
         return None  # Keras's NumPy backend does not differentiate
 
 
@@ -699,6 +759,12 @@ class Row:
     ordinary: float = 0.0
     others: dict[str, float | None] = field(default_factory=dict)  # library -> max ULP
     others_ordinary: dict[str, float | None] = field(default_factory=dict)
+    #: values only: the zeros whose sign differs from the definition's, as
+    #: "f(-0) = +0, expected -0" (see ``zero_signs``); not part of ``ok``
+    zero_signs: list[str] = field(default_factory=list)
+    #: library -> the dtype it returned, where that is not the dtype asked for
+    #: (its result is then not measured: see ``_Other``)
+    others_dtype: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -892,11 +958,16 @@ def _measure_elementwise(
         plain &= ~at_kink
     row = Row(label, dtype, kind, worst, at, BOUNDS[kind][dtype], int(xs.size))
     row.ordinary = _worst(err[plain], xs[plain])[0]
+    if kind == "value":
+        row.zero_signs = _zero_sign_mismatches(f, checked, xs, _round_result(got, dtype))
     for o in others:
         if not o.has(label):
             continue
         try:
             y = o.value(label, xs, dtype) if kind == "value" else o.derivative(label, xs, dtype)
+        except OtherDtype as exc:  # another dtype: no figure, the dtype instead
+            row.others_dtype[o.name] = exc.dtype
+            y = None
         except Exception:  # a library without this dtype or function: no figure
             y = None
         if y is None:
@@ -906,6 +977,50 @@ def _measure_elementwise(
         row.others[o.name] = _worst(e, xs)[0]
         row.others_ordinary[o.name] = _worst(e[plain], xs[plain])[0]
     return row
+
+
+def zero_signs(f: Activation, p: Mapping[str, Any]) -> dict[str, float | None]:
+    """The sign the definition gives f at -0 and at +0: {"-0": s, "+0": s} with s
+    -1.0, 1.0, or None where it gives none.
+
+    mpmath has no signed zero, so the sign comes from the function beside the
+    zero: where f(0) = 0 and f is not 0 at -2^-1000 (at +2^-1000), f(-0) (f(+0))
+    has the sign of f there -- the one-sided limit of the sign, the IEEE 754
+    convention of tanh, sin, expm1 and x * c.  Where f vanishes on that side
+    (relu, hard_shrink on the left) either zero is right: None.  Where f(0) != 0,
+    None."""
+    fn = _value_fn(f, p)
+    out: dict[str, float | None] = {"-0": None, "+0": None}
+    if _reference_point(fn, 0.0) != 0:
+        return out
+    for side, x in (("-0", -(2.0**-1000)), ("+0", 2.0**-1000)):
+        beside = _reference_point(fn, x)
+        if beside != 0 and not _mpmath().isnan(beside):
+            out[side] = 1.0 if beside > 0 else -1.0
+    return out
+
+
+def _zero_sign_mismatches(
+    f: Activation, p: Mapping[str, Any], xs: np.ndarray[Any, Any], got: np.ndarray[Any, Any]
+) -> list[str]:
+    """The signed zeros among xs where f's result is a zero of the other sign than
+    the definition's (``zero_signs``), as texts; the ULP count treats +0 and -0
+    as equal."""
+    key = _key(f, p, "zero_signs")
+    want = _cache.get(key)
+    if want is None:
+        want = _cache[key] = zero_signs(f, p)
+    out: list[str] = []
+    for i in np.flatnonzero(xs == 0.0).tolist():
+        side = "-0" if math.copysign(1.0, float(xs[i])) < 0 else "+0"
+        sign = want[side]
+        y = float(got[i])
+        if sign is None or y != 0.0 or math.copysign(1.0, y) == sign:
+            continue
+        out.append(
+            f"f({side}) = {'-0' if sign > 0 else '+0'}, expected {'-0' if sign < 0 else '+0'}"
+        )
+    return out
 
 
 def _ordinary(v: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any]:
@@ -1063,6 +1178,7 @@ def _measure_axis(
     worst, at, count, plain_worst = 0.0, math.nan, 0, 0.0
     other_worst: dict[str, float | None] = {o.name: 0.0 for o in others if o.has(label)}
     other_plain: dict[str, float | None] = dict(other_worst)
+    other_dtype: dict[str, str] = {}
     for row in rows:
         rk = row.tobytes()
         mask = _row_mask(row.size) if masked else None
@@ -1098,6 +1214,10 @@ def _measure_axis(
                     if out_plain is not None
                     else 0.0
                 )
+            except OtherDtype as exc:  # another dtype (on any row): the dtype instead
+                other_dtype[o.name] = exc.dtype
+                other_worst[o.name] = other_plain[o.name] = None
+                continue
             except Exception:  # a library without this dtype or function: no figure
                 other_worst[o.name] = other_plain[o.name] = None
                 continue
@@ -1107,6 +1227,7 @@ def _measure_axis(
                 other_plain[o.name] = max(curp, op)
     r = Row(label, dtype, "axis", worst, at, BOUNDS["axis"][dtype], count, plain_worst)
     r.others, r.others_ordinary = other_worst, other_plain
+    r.others_dtype = other_dtype
     return r
 
 
@@ -1121,6 +1242,14 @@ def _fmt_ulp(v: float | None) -> str:
     if v >= 1e6:
         return f"{v:.1e}"
     return str(int(v))
+
+
+def _fmt_other(r: Row, lib: str) -> str:
+    """A library's figure in a row: its max ULP, "-" where it has none, or the
+    dtype it returned where that is not the row's ("float32 result")."""
+    if lib in r.others_dtype:
+        return f"{r.others_dtype[lib]} result"
+    return _fmt_ulp(r.others.get(lib))
 
 
 def format_table(rows: Sequence[Row]) -> str:
@@ -1152,7 +1281,7 @@ def format_table(rows: Sequence[Row]) -> str:
                 continue
             text = _fmt_ulp(c.max_ulp) + ("" if c.ok else " ✗")
             if libs:
-                text += " / " + " / ".join(_fmt_ulp(c.others.get(lib)) for lib in libs)
+                text += " / " + " / ".join(_fmt_other(c, lib) for lib in libs)
             cells.append(text)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -1178,6 +1307,9 @@ def format_comparison(rows: Sequence[Row], dtype: str) -> str:
             continue
         cells = [r.function, r.kind, f"{_fmt_ulp(r.ordinary)} / {_fmt_ulp(r.max_ulp)}"]
         for lib in libs:
+            if lib in r.others_dtype:
+                cells.append(_fmt_other(r, lib))
+                continue
             if lib not in r.others:
                 cells.append("-")
                 continue
@@ -1264,6 +1396,24 @@ def markdown_report(rows: Sequence[Row], command: str = "") -> str:
             for r in bad
         ]
         out.append("")
+    zeros = [r for r in rows if r.zero_signs]
+    out += [
+        "## Signed zeros",
+        "",
+        "Where f(0) = 0, the sign of the zero f(-0) and f(+0) should have is that of f",
+        "just beside it (the IEEE 754 rule of tanh and expm1: f(-0) = -0 where f < 0",
+        "left of 0); where f is 0 on that side (relu left of 0), either zero is",
+        "right.  The ULP counts above treat +0 and -0 as equal; the zeros of the",
+        "other sign are listed here" + (":" if zeros else " (none)."),
+        "",
+    ]
+    if zeros:
+        # One line per function and mismatch, with the dtypes where it occurs.
+        seen: dict[tuple[str, str], list[str]] = {}
+        for r in zeros:
+            seen.setdefault((r.function, "; ".join(r.zero_signs)), []).append(r.dtype)
+        out += [f"- {fn}: {what} ({', '.join(ds)})" for (fn, what), ds in seen.items()]
+        out.append("")
     if libs:
         out += [
             "## Beside PyTorch, JAX and Keras",
@@ -1275,11 +1425,14 @@ def markdown_report(rows: Sequence[Row], command: str = "") -> str:
             "and references for every library; parameters set to actfn's defaults; '-'",
             "where a library has no such function or dtype.  Derivatives of the other",
             "libraries come from their autodiff (Keras's NumPy backend has none).  JAX's",
-            "CPU backend flushes subnormals to zero, and Keras's NumPy backend computes",
-            "float64 inputs in float32, which shows in the whole-range figures.  A",
-            "figure in the millions or more usually means a result of 0 (or of the",
-            "wrong sign) where the true value is a small normal number: ULPs are",
-            "counted through every float in between.",
+            "CPU backend flushes subnormals to zero, which shows in the whole-range",
+            "figures.  A library whose result has another dtype than its input is not",
+            "measured: the cell names the dtype it returned (Keras's NumPy backend",
+            "computes most activations of float64 inputs in float32 and returns",
+            'float32: "float32 result"; counting those results in float64 ULPs would',
+            "only measure the float32 rounding).  A figure in the millions or more",
+            "usually means a result of 0 (or of the wrong sign) where the true value is",
+            "a small normal number: ULPs are counted through every float in between.",
             "",
         ]
         for d in DTYPES:

@@ -379,13 +379,41 @@ array([-0.69314718, -0.69314718,        -inf])""",
 # ------------------------------------------------------------------------ sparsemax
 
 
+def to_last(xp: Any, x: Any, a: int) -> Any:
+    """x with axis a moved last.  (permute_dims rather than moveaxis: PyTorch has no
+    vmap batching rule for moveaxis, so torch.func.vmap of a function using it
+    fails, while permute has one.)"""
+    if a == x.ndim - 1:
+        return x
+    return xp.permute_dims(x, (*(i for i in range(x.ndim) if i != a), a))
+
+
+def from_last(xp: Any, r: Any, a: int) -> Any:
+    """The inverse of ``to_last``: the last axis of r moved back to position a."""
+    n = r.ndim
+    if a == n - 1:
+        return r
+    perm = list(range(n - 1))
+    perm.insert(a, n - 1)
+    return xp.permute_dims(r, tuple(perm))
+
+
 def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     (a,) = normalize_axes("sparsemax", "axis", p["axis"], x.ndim)
-    xm = xp.moveaxis(x, a, -1)
+    xm = to_last(xp, x, a)
     n = xm.shape[-1]
     m = xp.max(xm, axis=-1, keepdims=True)
     inf = xp.isinf(m)
-    z = xm - xp.where(inf, xp.zeros_like(m), m)
+    zero = xp.zeros_like(m)
+    # The support lies in (m - 1, m] (the top entry alone gives tau >= m - 1).
+    # Shifting by m for |m| >= 2 makes x - m exact there (Sterbenz: x and m within
+    # a factor 2); for |m| < 2 no shift is needed against overflow, and x itself is
+    # exact.  Either way z is exact on the support, and |z| < 3 there.
+    shift = xp.where(inf | (xp.abs(m) < 2.0), zero, m)
+    z = xm - shift
+    # Entries below zmax - 1 are outside the support: clipping them at zmax - 2
+    # leaves the result unchanged and keeps -inf (and overflow) out of the sums.
+    z = xp.maximum(z, (m - shift) - 2.0)
     # Martins & Astudillo (2016), Algorithm 1: sort descending, find the support
     # size k = max{j : 1 + j z_(j) > sum_{i<=j} z_(i)}, tau = (sum of the top k - 1)/k.
     zs = xp.flip(xp.sort(z, axis=-1), axis=-1)
@@ -393,16 +421,39 @@ def _sparsemax_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     k = xp.astype(xp.arange(1, n + 1, device=_device(x)), x.dtype)
     support = (1.0 + k * zs) > cs
     ksize = xp.sum(xp.astype(support, x.dtype), axis=-1, keepdims=True)
-    top = xp.sum(xp.where(support, zs, xp.zeros_like(zs)), axis=-1, keepdims=True)
-    tau = (top - 1.0) / xp.where(ksize > 0, ksize, xp.ones_like(ksize))
-    tau = xp.where(ksize > 0, tau, xp.full_like(tau, math.nan))
-    r = xp.maximum(z - tau, 0.0)
+    one = xp.ones_like(ksize)
+    if x.dtype == xp.float64:
+        # r = z - tau cancels where an output is small: a tau rounded once (half an
+        # ULP of |tau| ~ 1) is many ULPs of such an output.  So tau is formed in
+        # double-double: the support's sum exactly (split_sum, relative error
+        # 2^-104), then (sum - 1)/k, and r = z - tau by TwoSum, rounded once: within
+        # 1/2 ULP plus 2^-100 absolute.  The support from the rounded test above may
+        # be off by an entry within rounding of tau; the exact test z > tau_S with
+        # tau of that support S decides such an entry as tau of the true support
+        # would (z_j - tau_{S+j} = (|S|/(|S|+1)) (z_j - tau_S)), so one correction
+        # gives the true support.
+        kth = xp.sum(xp.where(k == ksize, zs, xp.zeros_like(zs)), axis=-1, keepdims=True)
+        inside = z >= kth
+        for _ in range(2):
+            cnt = xp.sum(xp.astype(inside, x.dtype), axis=-1, keepdims=True)
+            sh, sl = nm.split_sum(xp, xp.where(inside, z, xp.zeros_like(z)), 2, -1.0)
+            th, tl = nm.dd_div(xp, sh, sl, xp.where(cnt > 0, cnt, one))
+            rh, rl = nm.two_sum(xp, z, -th)
+            r = rh + (rl - tl)
+            inside = r > 0.0
+        r = xp.maximum(r, 0.0)
+        r = xp.where(ksize > 0, r, xp.full_like(r, math.nan))
+    else:
+        top = xp.sum(xp.where(support, zs, xp.zeros_like(zs)), axis=-1, keepdims=True)
+        tau = (top - 1.0) / xp.where(ksize > 0, ksize, one)
+        tau = xp.where(ksize > 0, tau, xp.full_like(tau, math.nan))
+        r = xp.maximum(z - tau, 0.0)
     # Infinite maximum: the entries equal to it share the mass equally.
     eq = xp.astype(xm == m, x.dtype)
     # (At least 1 in the denominator: a NaN row has no entry equal to its maximum.)
     shared = eq / xp.maximum(xp.sum(eq, axis=-1, keepdims=True), 1.0)
     r = xp.where(inf, shared, r)
-    return xp.moveaxis(r, -1, a)
+    return from_last(xp, r, a)
 
 
 def _sparsemax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
@@ -415,6 +466,11 @@ def _sparsemax_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
 
 
 def _sparsemax_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
+    # Shifted by the maximum (tau moves with it): 1 + j z_(j) > sum then compares
+    # numbers near 1, not 1 + 1e308 with 1e308, which a working precision below
+    # 308 digits cannot tell apart.
+    top = max(row)
+    row = [v - top for v in row]
     zs = sorted(row, reverse=True)
     cs = mp.mpf(0)
     k_best, cs_best = 0, mp.mpf(0)
