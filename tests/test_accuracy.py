@@ -401,12 +401,6 @@ def test_double_double_helpers_survive_jit() -> None:
 #: tanh and expm1, which Keras, PyTorch and JAX follow for elu and selu), +0
 #: where it is positive.  These are reported, not fixed here.
 KNOWN_ZERO_SIGNS: dict[str, list[str]] = {
-    # alpha * expm1(x) on the left, but the result is +0 at -0.
-    "elu": ["f(-0) = +0, expected -0"],
-    "elu(alpha=0.5)": ["f(-0) = +0, expected -0"],
-    "selu": ["f(-0) = +0, expected -0"],
-    "celu": ["f(-0) = +0, expected -0"],
-    "celu(alpha=2.0)": ["f(-0) = +0, expected -0"],
     # alpha x with alpha < 0 is positive left of 0; -0 >= 0 selects x = -0.
     "prelu(alpha=-1.5)": ["f(-0) = -0, expected +0"],
 }

@@ -108,6 +108,7 @@ static inline double vm_expm1(double x)
     double r, k;
     double s = vm_reduce(x, &r, &k);
     double p = vm_em1_poly(r);
+    p = x == 0.0 ? x : p; /* (the series gives +0 at -0) */
     return k == 0.0 ? p : s * p + (s - 1.0);
 }
 
@@ -212,6 +213,7 @@ static inline double vm_expm1_32(double x)
     double r, k;
     double s = vm_reduce32(x, &r, &k);
     double p = vm_em1_poly32(r);
+    p = x == 0.0 ? x : p; /* (the series gives +0 at -0) */
     return k == 0.0 ? p : s * p + (s - 1.0);
 }
 

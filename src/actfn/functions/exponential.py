@@ -34,9 +34,10 @@ SELU_SCALE_ALPHA = 1.7580993408473768
 
 
 def _neg(xp: Any, x: Any) -> Any:
-    # Feed expm1/exp with min(x, 0): the branch that where() discards never
-    # overflows, so autodiff through it stays finite.
-    return xp.minimum(x, 0.0)
+    # min(x, 0) keeping the sign of a zero x (so that f(-0) = alpha * expm1(-0) = -0,
+    # as Keras, PyTorch and JAX give): the branch that where() discards is never fed
+    # a value that overflows, so autodiff through it stays finite.
+    return xp.where(x > 0.0, xp.zeros_like(x), x)
 
 
 # ------------------------------------------------------------------------------ elu
@@ -59,7 +60,7 @@ def _elu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # NumPy kernel, same operations as _elu_value: t = alpha * expm1(min(x, 0)) is
     # exactly +-0 for x > 0 and max(x, -0.0) is exactly -0.0 for x <= 0, so
     # max(x, -0.0) + t selects each branch exactly, signed zeros included.
-    t = np.minimum(x, 0.0, out=temp(x, 0))
+    t = np.minimum(0.0, x, out=temp(x, 0))  # (equal arguments give x: -0 stays -0)
     np.expm1(t, out=t)
     np.multiply(t, p["alpha"], out=t)
     np.maximum(x, -0.0, out=x)
@@ -121,7 +122,7 @@ def _selu_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 def _selu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # As _elu_kernel: SELU_SCALE * max(x, -0.0) + SELU_SCALE_ALPHA * expm1(min(x, 0)).
-    t = np.minimum(x, 0.0, out=temp(x, 0))
+    t = np.minimum(0.0, x, out=temp(x, 0))  # (equal arguments give x: -0 stays -0)
     np.expm1(t, out=t)
     np.multiply(t, SELU_SCALE_ALPHA, out=t)
     np.maximum(x, -0.0, out=x)
@@ -168,7 +169,8 @@ array([-1.75809934,  1.05070099])""",
 def _celu_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     a = p["alpha"]
     # max(x, 0) + alpha*expm1(min(x, 0)/alpha): one term is exactly 0 everywhere.
-    return xp.maximum(x, 0.0) + a * xp.expm1(_neg(xp, x) / a)
+    # max(x, 0) as -0 for x <= 0, so that f(-0) = -0 + alpha * expm1(-0) = -0.
+    return xp.where(x > 0.0, x, -xp.zeros_like(x)) + a * xp.expm1(_neg(xp, x) / a)
 
 
 def _celu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -179,11 +181,11 @@ def _celu_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 def _celu_kernel(x: Any, p: dict[str, Any]) -> Any:
     # The operations of _celu_value, in place.
     a = p["alpha"]
-    t = np.minimum(x, 0.0, out=temp(x, 0))
+    t = np.minimum(0.0, x, out=temp(x, 0))  # (equal arguments give x: -0 stays -0)
     np.divide(t, a, out=t)
     np.expm1(t, out=t)
     np.multiply(t, a, out=t)
-    np.maximum(x, 0.0, out=x)
+    np.maximum(x, -0.0, out=x)
     return np.add(x, t, out=x)
 
 
