@@ -300,6 +300,18 @@ def test_axis_functions_under_vmap(f: actfn.Activation) -> None:
     assert ulps(grads, want_grads, floor=1.0, flush=True) <= 4.0
 
 
+@pytest.mark.parametrize("f", **by_name(ELEMENTWISE + AXIS))
+def test_torch_func_vmap(f: actfn.Activation) -> None:
+    # torch.func.vmap(f)(x)[i] is f(x[i]) for every activation (a seeded draw is
+    # the same for every row, as in a loop over rows): its batching rules cover
+    # the operations each generic form uses.
+    x = _axis_input(f) if not f.elementwise else np.linspace(-6.0, 6.0, 48).reshape(6, 8)
+    p = params_for(f)
+    got = torch.func.vmap(lambda r: f(r, **p))(torch.from_numpy(x)).numpy()
+    want = np.stack([np.asarray(f(torch.from_numpy(r), **p)) for r in x])
+    assert ulps(got, want, floor=1.0) <= 4.0
+
+
 @pytest.mark.parametrize("f", **by_name([f for f in AXIS if f.properties.smoothness == "C-inf"]))
 def test_axis_second_derivatives_are_finite(f: actfn.Activation) -> None:
     x = _axis_input(f)

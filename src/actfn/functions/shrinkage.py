@@ -36,8 +36,9 @@ def _passes_at(x: float, t: float) -> float:
 def _soft_shrink_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     t = p["threshold"]
     # x - sign(x) t outside [-t, t] (x - t or x + t, each one rounding); the
-    # comparison |x| <= t is false for NaN, so NaN stays NaN.
-    return xp.where(xp.abs(x) <= t, xp.zeros_like(x), x - xp.sign(x) * t)
+    # comparison |x| <= t is false for NaN, so NaN stays NaN (x + t).  (A select,
+    # not sign(x): torch.func.vmap cannot batch array_api_compat's sign.)
+    return xp.where(xp.abs(x) <= t, xp.zeros_like(x), xp.where(x > 0.0, x - t, x + t))
 
 
 def _soft_shrink_kernel(x: Any, p: dict[str, Any]) -> Any:

@@ -279,11 +279,12 @@ array([-1. ,  0.5,  1. ])""",
 
 
 def _softsign_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    ax = xp.abs(x)
-    # x/(1 + |x|) gives inf/inf at +-inf: those take the limit +-1.
-    finite = ax < math.inf
-    r = x / (1.0 + xp.where(finite, ax, 0.0))
-    return xp.where(finite, r, xp.sign(x))
+    # x/(1 + |x|) with x clipped to +-_SOFTSIGN_CLIP: beyond it the quotient rounds
+    # to +-1, the limit at +-inf (where x/(1 + |x|) would be inf/inf); NaN passes
+    # the clip, -0 gives -0.  (No select on sign(x): torch.func.vmap cannot batch
+    # array_api_compat's sign, which writes through a boolean mask.)
+    xc = xp.clip(x, -_SOFTSIGN_CLIP, _SOFTSIGN_CLIP)
+    return xc / (1.0 + xp.abs(xc))
 
 
 def _softsign_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
