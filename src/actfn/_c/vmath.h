@@ -282,8 +282,8 @@ static inline double vm_erfc(double t)
     double d3 = far != 0.0 ? 1.9627013522677021 : 0.3370511274544744;
     double d2 = far != 0.0 ? 3.352450030459765 : 1.0106799346613675;
     double d1 = far != 0.0 ? 2.8844731878341308 : 1.565537111164609;
-    double num = ((((n5 * s + n4) * s + n3) * s + n2) * s + n1) * s + n0;
-    double den = ((((d5 * s + d4) * s + d3) * s + d2) * s + d1) * s + 1.0;
+    double num = vm_fma(vm_fma(vm_fma(vm_fma(vm_fma(n5, s, n4), s, n3), s, n2), s, n1), s, n0);
+    double den = vm_fma(vm_fma(vm_fma(vm_fma(vm_fma(d5, s, d4), s, d3), s, d2), s, d1), s, 1.0);
     double e = vm_exp32(-w);
     e = a >= 27.5 ? 0.0 : e;
     double en = e * num;
