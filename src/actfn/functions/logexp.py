@@ -73,19 +73,34 @@ def _lse_rows(b: Any, mb: Any) -> Any:
     return np.where(finite, m + np.log1p(t), m)[:, 0]
 
 
-def _pieces(a: Any) -> Iterator[Any]:
-    """Views covering every element of ``a``, each of at most BLOCK elements
-    (never a copy: a view that cannot be flattened is split along its first axis)."""
-    if a.size <= BLOCK:
-        yield a
-        return
-    flat = _flat_view(a)
-    if flat is not None:
-        for s in range(0, flat.size, BLOCK):
-            yield flat[s : s + BLOCK]
-        return
-    for i in range(a.shape[0]):
-        yield from _pieces(a[i])
+def _runs(row: Any, mrow: Any, buf: Any, mbuf: Any) -> Iterator[tuple[Any, Any]]:
+    """Runs of BLOCK consecutive elements of ``row`` (any shape and layout) in C
+    order, the last one shorter, converted to float64 in ``buf`` (with their mask
+    in ``mbuf``): the same runs whatever the layout, so the sums are the same."""
+    mask = np.broadcast_to(True, row.shape) if mrow is None else mrow
+    it = np.nditer(
+        [row, mask],
+        flags=["external_loop", "buffered", "zerosize_ok"],
+        op_dtypes=[np.float64, np.bool_],
+        casting="unsafe",
+        buffersize=BLOCK,
+        order="C",
+    )
+    fill = 0
+    with it:
+        for xc, mc in it:
+            pos, n = 0, xc.size
+            while pos < n:
+                take = min(BLOCK - fill, n - pos)
+                buf[fill : fill + take] = xc[pos : pos + take]
+                mbuf[fill : fill + take] = mc[pos : pos + take]
+                fill += take
+                pos += take
+                if fill == BLOCK:
+                    yield buf, mbuf
+                    fill = 0
+    if fill:
+        yield buf[:fill], mbuf[:fill]
 
 
 def _flat_view(a: Any) -> Any | None:
@@ -95,20 +110,17 @@ def _flat_view(a: Any) -> Any | None:
         return None
 
 
-def _lse_long_row(row: Any, mrow: Any, buf: Any) -> float:
-    """logsumexp of one row of any shape (the reduced axes), piece by piece in
-    two passes: the maximum, then the count of maxima and the sum of the other
-    exp(x - m), each piece summed pairwise and the pieces' sums added with
-    Neumaier's compensation (an error below one float64 ULP of the total beyond
-    the pieces' own), so that memory stays at one block whatever the row length."""
-    pieces = list(_pieces(row))
-    mpieces = [None] * len(pieces) if mrow is None else list(_pieces(mrow))
+def _lse_long_row(row: Any, mrow: Any, buf: Any, mbuf: Any) -> float:
+    """logsumexp of one row of any shape (the reduced axes), a run of BLOCK
+    elements at a time (:func:`_runs`) in two passes: the maximum, then the count
+    of maxima and the sum of the other exp(x - m), each run summed pairwise and
+    the runs' sums added with Neumaier's compensation (an error below one float64
+    ULP of the total beyond the runs' own), so that memory stays at one block
+    whatever the row length.  A row of at most BLOCK elements is one run: the
+    operations of :func:`_lse_rows`."""
     m = -math.inf
-    for xb, mb in zip(pieces, mpieces, strict=True):
-        b = buf[: xb.size].reshape(xb.shape)
-        np.copyto(b, xb, casting="unsafe")
-        if mb is not None:
-            np.copyto(b, -math.inf, where=~mb)
+    for b, mb in _runs(row, mrow, buf, mbuf):
+        np.copyto(b, -math.inf, where=~mb)
         pm = float(np.max(b))
         if math.isnan(pm):
             return pm
@@ -117,18 +129,15 @@ def _lse_long_row(row: Any, mrow: Any, buf: Any) -> float:
         return m  # +inf entry, all -inf or fully masked (NaN returned above)
     count = 0
     total = comp = 0.0
-    for xb, mb in zip(pieces, mpieces, strict=True):
-        b = buf[: xb.size].reshape(xb.shape)
-        np.copyto(b, xb, casting="unsafe")
-        if mb is not None:
-            np.copyto(b, -math.inf, where=~mb)
+    for b, mb in _runs(row, mrow, buf, mbuf):
+        np.copyto(b, -math.inf, where=~mb)
         np.subtract(b, m, out=b)
         at_max = b == 0.0
         count += int(np.count_nonzero(at_max))
         np.exp(b, out=b)
         np.copyto(b, 0.0, where=at_max)
         s = float(np.sum(b))
-        # Neumaier's compensated sum of the pieces' sums (all >= 0).
+        # Neumaier's compensated sum of the runs' sums (all >= 0).
         t = total + s
         comp += (total - t) + s if total >= s else (s - t) + total
         total = t
@@ -144,7 +153,7 @@ def lse_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any =
     the results are the same), otherwise one row at a time in two passes
     (:func:`_lse_long_row`).  Memory beyond the output is one block (128 KiB)
     and its temporaries, whatever the size of x; the result does not depend on
-    the number of threads (there is one) and is the same for any layout of x.
+    the number of threads (there is one) or the layout of x.
     """
     axes = normalize_axes("logsumexp", "axis", p["axis"], x.ndim)
     shape = _lse_shape(tuple(x.shape), p)
@@ -171,6 +180,7 @@ def lse_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any =
     if res is None:
         res = np.empty(nrows, dtype=np.float64)
     buf = np.empty(BLOCK, dtype=np.float64)
+    mbuf = np.empty(BLOCK, dtype=np.bool_)
     with np.errstate(all="ignore"):
         x2 = _rows_view(xm, nrows, length)
         m2 = None if mm is None else _rows_view(mm, nrows, length)
@@ -185,7 +195,7 @@ def lse_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any =
         else:
             lead = xm.shape[: len(kept)]
             for i, idx in enumerate(np.ndindex(*lead)):
-                res[i] = _lse_long_row(xm[idx], None if mm is None else mm[idx], buf)
+                res[i] = _lse_long_row(xm[idx], None if mm is None else mm[idx], buf, mbuf)
     if not direct:
         out[...] = res.reshape(out.shape)
     return out
