@@ -249,6 +249,23 @@ def test_gumbel_softmax_within_4_ulp_for_the_drawn_noise(scale: float, tau: floa
         assert ulps(np.asarray(actfn.gumbel_softmax(xs.asarray(x), **p)), want) <= 4.0
 
 
+@pytest.mark.parametrize("tau", [5e-324, 1e-300, 2.0**-899, 1e300, 1.7e308])
+def test_gumbel_softmax_extreme_temperatures(tau: float) -> None:
+    # Outside the double-double range of tau (the rounded form): finite samples.
+    for x in (np.full(4, 4.0, dtype=np.float16), np.array([1e300, -1e300, 0.0, 5.0])):
+        y = actfn.gumbel_softmax(x, tau=tau, rng=0)
+        assert np.isfinite(y).all()
+        np.testing.assert_allclose(y.astype(F64).sum(), 1.0, rtol=1e-3)
+        generic = actfn.gumbel_softmax(xs.asarray(x.astype(F64)), tau=tau, rng=0)
+        np.testing.assert_array_equal(y, np.asarray(generic).astype(x.dtype))
+    # tau -> 0: the one-hot sample; tau -> inf: the uniform distribution
+    if tau < 1e-200:
+        y = actfn.gumbel_softmax(np.array([1.0, 2.0, 3.0]), tau=tau, rng=0)
+        np.testing.assert_array_equal(y, actfn.gumbel_softmax([1.0, 2.0, 3.0], hard=True, rng=0))
+    if tau > 1e300:
+        np.testing.assert_array_equal(actfn.gumbel_softmax(np.zeros(4), tau=tau, rng=0), 0.25)
+
+
 @pytest.mark.parametrize(
     "dtype",
     [

@@ -288,6 +288,16 @@ True""",
 _TAU_DD = 2.0**900  # two_prod(w, tau) is exact for 2^-900 <= tau, |w| < 2^900
 
 
+def _capped(xp: Any, d: Any, tau: float) -> Any:
+    """d <= 0 raised to -2^1000 tau where it is below: w = d / tau below -2^1000 has
+    exp(w) = 0 either way, and the quotient then does not overflow (an overflow
+    warning on some libraries)."""
+    if tau >= 1.0:
+        return d
+    cap = xp.full_like(d, -(2.0**1000) * tau)
+    return xp.where(d < cap, cap, d)
+
+
 def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> Any:
     """softmax((x + g) / tau) along ``axis``, with x + g carried exactly.
 
@@ -302,7 +312,7 @@ def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> An
     exp(wh + wl) for the rare larger wl of an extreme tau), then a pairwise sum of
     positive terms and one quotient: a few ULPs of the exact Gumbel-softmax
     sample for the drawn g.  Rows whose maximum is infinite or NaN follow
-    softmax's rules on the rounded (x + g) / tau.
+    softmax's rules for their infinities and NaNs.
     """
     zero = xp.zeros_like(x)
     neg = xp.full_like(x, -math.inf)
@@ -322,8 +332,8 @@ def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> An
     dh, dl = nm.two_sum(xp, xp.where(valid, s, mz), -mz)
     dh = xp.where(valid, dh, neg)
     lo = xp.where(valid, dl + (e - em), zero)
-    wh = dh / tau
     if 1.0 / _TAU_DD <= tau <= _TAU_DD:
+        wh = _capped(xp, dh, tau) / tau
         # dh - p is exact (p is within 2 ULPs of dh), and so is (dh - p) - pe, the
         # remainder of the division dh / tau.
         small = valid & (xp.abs(wh) < _TAU_DD)
@@ -331,7 +341,9 @@ def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> An
         prod, prod_lo = nm.two_prod(xp, whs, tau)
         wl = xp.where(small, (((xp.where(small, dh, zero) - prod) - prod_lo) + lo) / tau, zero)
     else:
-        wl = lo / tau
+        # An extreme tau: w rounded once (dh + lo <= 0).
+        wh = _capped(xp, dh + lo, tau) / tau
+        wl = zero
     eh = xp.exp(wh)
     big = xp.abs(wl) > 2.0**-26
     ex = xp.where(big, xp.exp(wh + wl), eh + eh * wl)
@@ -344,8 +356,11 @@ def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> An
     y = ex / xp.where(ok, 1.0 + rest, xp.ones_like(rest))
     if xp is np and bool(np.all(ok)):
         return y
-    rounded = SOFTMAX.value(xp, s / tau, {"axis": axis, "where": None})
-    return xp.where(ok, y, rounded)
+    # A row with an infinite or NaN maximum: only its infinities and NaNs matter
+    # (softmax's rules; dividing by tau > 0 changes none of them, and finite
+    # entries get 0 there whatever their value).
+    limits = SOFTMAX.value(xp, xp.where(xp.isfinite(s), zero, s), {"axis": axis, "where": None})
+    return xp.where(ok, y, limits)
 
 
 def _perturbed_softmax_rows(x: Any, g: Any, t: list[Any], top: Any) -> Any | None:
