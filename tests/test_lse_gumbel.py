@@ -310,3 +310,44 @@ def test_rrelu_positional_parameters() -> None:
     # Whatever the engine: lower and upper may be given by position.
     np.testing.assert_allclose(actfn.rrelu(np.array([-2.0, 3.0]), 0.2, 0.4), [-0.6, 3.0])
     assert math.isclose(float(actfn.rrelu(-1.0)), -(1 / 8 + 1 / 3) / 2)
+
+
+# ------------------------------------------------------- gumbel_softmax: long rows
+
+
+@pytest.mark.parametrize(("scale", "tau"), [(1.0, 1.0), (30.0, 0.3), (1e20, 1.0)])
+def test_gumbel_long_rows_match_generic(scale: float, tau: float) -> None:
+    # Rows longer than a block go in runs, three passes with the noise redrawn:
+    # the same noise, the sum of the runs compensated (a few ULPs from the generic
+    # form's pairwise sum), the same one-hot sample.
+    x = np.random.default_rng(13).normal(scale=scale, size=(2, 40_000))
+    p = {"rng": 3, "tau": tau}
+    got = actfn.gumbel_softmax(x, **p)
+    want = np.asarray(actfn.gumbel_softmax(xs.asarray(x), **p))
+    np.testing.assert_allclose(got, want, rtol=4 * 2.0**-52, atol=0)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-14)
+    hard = {**p, "hard": True}
+    np.testing.assert_array_equal(
+        actfn.gumbel_softmax(x, **hard), np.asarray(actfn.gumbel_softmax(xs.asarray(x), **hard))
+    )
+
+
+def test_gumbel_long_rows_specials_noise_and_memory() -> None:
+    rng = np.random.default_rng(14)
+    for special in (np.nan, np.inf, -np.inf):
+        x = rng.normal(size=40_000)
+        x[[100, 30_000]] = special
+        got = actfn.gumbel_softmax(x, rng=3)
+        np.testing.assert_allclose(
+            got, np.asarray(actfn.gumbel_softmax(xs.asarray(x), rng=3)), rtol=4 * 2.0**-52, atol=0
+        )
+    np.testing.assert_allclose(actfn.gumbel_softmax(np.full(40_000, -np.inf), rng=1), 1 / 40_000)
+    # the Generator advanced by one draw per element, as one draw of the whole
+    gen = np.random.default_rng(8)
+    actfn.gumbel_softmax(np.zeros((2, 30_000)), rng=gen)
+    ref = np.random.default_rng(8)
+    ref.gumbel(size=60_000)
+    assert gen.random() == ref.random()
+    # one row of 10^6 (8 MB): a block's worth of memory beyond the output
+    x = rng.normal(size=10**6)
+    assert peak_beyond_output(lambda: actfn.gumbel_softmax(x, rng=0)) < 4.0

@@ -314,21 +314,50 @@ def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> An
     sample for the drawn g.  Rows whose maximum is infinite or NaN follow
     softmax's rules for their infinities and NaNs.
     """
-    zero = xp.zeros_like(x)
+    s, e = _perturbed_sum(xp, x, noise)
     neg = xp.full_like(x, -math.inf)
-    # Non-finite x (and a row maximum that is not finite) are kept out of the
-    # TwoSums, whose inf - inf would be NaN: such entries get exp = 0, such rows the
-    # rounded form below.
-    fin_x = xp.isfinite(x)
-    s, e = nm.two_sum(xp, xp.where(fin_x, x, zero), noise)
-    s = xp.where(fin_x, s, x + noise)
     m = xp.max(s, axis=axis, keepdims=True)
     ok = xp.isfinite(m)
     mz = xp.where(ok, m, xp.zeros_like(m))
-    valid = xp.isfinite(s) & ok
-    e = xp.where(valid, e, zero)
-    em = xp.max(xp.where(s == mz, e, neg), axis=axis, keepdims=True)
+    em = xp.max(xp.where(xp.isfinite(s) & (s == mz), e, neg), axis=axis, keepdims=True)
     em = xp.where(ok, em, xp.zeros_like(em))
+    ex = _perturbed_exps(xp, s, e, mz, em, xp.isfinite(s) & ok, tau)
+    # The sum as 1 + rest, as softmax does: the entries at the maximum contribute
+    # exactly 1 each and the others are summed among themselves, so that the
+    # rounding of the sum is relative to rest, not to the total.
+    zero = xp.zeros_like(x)
+    top = ex == 1.0
+    count = xp.sum(xp.astype(top, ex.dtype), axis=axis, keepdims=True)
+    rest = _sum_last(xp, xp.where(top, zero, ex), (axis,)) + (count - 1.0)
+    y = ex / xp.where(ok, 1.0 + rest, xp.ones_like(rest))
+    if xp is np and bool(np.all(ok)):
+        return y
+    return xp.where(ok, y, _limits(xp, s, axis))
+
+
+def _limits(xp: Any, s: Any, axis: int) -> Any:
+    """softmax's rules for a row with an infinite or NaN maximum: only its
+    infinities and NaNs matter (dividing by tau > 0 changes none of them, and
+    finite entries get 0 there whatever their value)."""
+    zero = xp.zeros_like(s)
+    return SOFTMAX.value(xp, xp.where(xp.isfinite(s), zero, s), {"axis": axis, "where": None})
+
+
+def _perturbed_sum(xp: Any, x: Any, noise: Any) -> tuple[Any, Any]:
+    """x + noise = s + e exactly (TwoSum) where x is finite; s = x + noise and
+    e = 0 elsewhere (the TwoSum's inf - inf would be NaN)."""
+    zero = xp.zeros_like(x)
+    fin_x = xp.isfinite(x)
+    s, e = nm.two_sum(xp, xp.where(fin_x, x, zero), noise)
+    s = xp.where(fin_x, s, x + noise)
+    return s, xp.where(xp.isfinite(s), e, zero)
+
+
+def _perturbed_exps(xp: Any, s: Any, e: Any, mz: Any, em: Any, valid: Any, tau: float) -> Any:
+    """exp(w), w = ((s - mz) + (e - em)) / tau <= 0, for the entries that are
+    ``valid`` (finite s in a row with a finite maximum mz); 0 elsewhere."""
+    zero = xp.zeros_like(s)
+    neg = xp.full_like(s, -math.inf)
     dh, dl = nm.two_sum(xp, xp.where(valid, s, mz), -mz)
     dh = xp.where(valid, dh, neg)
     lo = xp.where(valid, dl + (e - em), zero)
@@ -346,21 +375,7 @@ def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> An
         wl = zero
     eh = xp.exp(wh)
     big = xp.abs(wl) > 2.0**-26
-    ex = xp.where(big, xp.exp(wh + wl), eh + eh * wl)
-    # The sum as 1 + rest, as softmax does: the entries at the maximum contribute
-    # exactly 1 each and the others are summed among themselves, so that the
-    # rounding of the sum is relative to rest, not to the total.
-    top = ex == 1.0
-    count = xp.sum(xp.astype(top, ex.dtype), axis=axis, keepdims=True)
-    rest = _sum_last(xp, xp.where(top, zero, ex), (axis,)) + (count - 1.0)
-    y = ex / xp.where(ok, 1.0 + rest, xp.ones_like(rest))
-    if xp is np and bool(np.all(ok)):
-        return y
-    # A row with an infinite or NaN maximum: only its infinities and NaNs matter
-    # (softmax's rules; dividing by tau > 0 changes none of them, and finite
-    # entries get 0 there whatever their value).
-    limits = SOFTMAX.value(xp, xp.where(xp.isfinite(s), zero, s), {"axis": axis, "where": None})
-    return xp.where(ok, y, limits)
+    return xp.where(big, xp.exp(wh + wl), eh + eh * wl)
 
 
 def _perturbed_softmax_rows(x: Any, g: Any, t: list[Any], top: Any) -> Any | None:
@@ -464,6 +479,68 @@ def _row_pairs(xm: Any, om: Any) -> Iterator[tuple[Any, Any]]:
     yield xv, ov
 
 
+def _long_row(xr: Any, orow: Any, gen: np.random.Generator, tau: float, hard: bool) -> None:
+    """gumbel_softmax of one row longer than a block, into ``orow``, in bounded
+    memory: runs of BLOCK entries, the noise of each drawn in turn, in three
+    passes over the row (the row maximum of x + g as s + e, then the sum, then
+    the results), the Generator rewound to the row's first draw before the
+    second and third, so each pass sees the same noise, that of one draw of the
+    whole row.  The runs' sums are added with Neumaier's compensation."""
+    n = xr.shape[0]
+    bitgen = gen.bit_generator
+    start = bitgen.state
+
+    def runs() -> Iterator[tuple[int, Any, Any, Any]]:
+        for r0 in range(0, n, BLOCK):
+            x = np.asarray(xr[r0 : r0 + BLOCK], dtype=np.float64)
+            s, e = _perturbed_sum(np, x, gen.gumbel(size=x.shape))
+            yield r0, x, s, e
+
+    m, em, n_inf = -math.inf, -math.inf, 0
+    for _, _, s, e in runs():
+        rm = float(np.max(s))
+        if math.isnan(rm):
+            m = rm
+            break
+        n_inf += int(np.count_nonzero(s == math.inf))
+        if rm > m:
+            m, em = rm, -math.inf
+        if rm == m and math.isfinite(rm):
+            em = max(em, float(np.max(e[s == rm])))
+    bitgen.state = start
+    if math.isfinite(m):
+        count = 0
+        total = comp = 0.0
+        for _, _, s, e in runs():
+            ex = _perturbed_exps(np, s, e, m, em, np.isfinite(s), tau)
+            top = ex == 1.0
+            count += int(np.count_nonzero(top))
+            v = float(np.sum(np.where(top, 0.0, ex)))
+            t = total + v
+            comp += (total - t) + v if total >= v else (v - t) + total
+            total = t
+        denom = 1.0 + ((total + comp) + (count - 1))
+        bitgen.state = start
+    best, at = -math.inf, 0
+    for r0, _, s, e in runs():
+        if math.isnan(m):
+            y = np.full(s.shape, math.nan)
+        elif m == math.inf:
+            y = (s == math.inf) / float(n_inf)
+        elif m == -math.inf:
+            y = np.full(s.shape, 1.0 / n)
+        else:
+            y = _perturbed_exps(np, s, e, m, em, np.isfinite(s), tau) / denom
+        if hard:
+            k = int(np.argmax(y))
+            if y[k] > best:
+                best, at = float(y[k]), r0 + k
+            y[...] = 0.0
+        np.copyto(orow[r0 : r0 + y.size], y, casting="unsafe")
+    if hard:
+        orow[at] = 1.0
+
+
 def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any = None) -> Any:
     """gumbel_softmax of a NumPy array (any real dtype) in bounded memory.
 
@@ -471,9 +548,9 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
     are copied into float64 and their noise is drawn from the Generator block by
     block, in the C order of the rows: the draws are those of one draw of the
     whole moved shape, so the result for a given seed does not depend on the
-    block size, and there is one thread (the draws are sequential).  Memory
-    beyond the output is a block and its temporaries (a row longer than a block
-    is one block).
+    block size, and there is one thread (the draws are sequential).  A row
+    longer than a block is done in runs of BLOCK entries (:func:`_long_row`).
+    Memory beyond the output is a block and its temporaries.
     """
     (a,) = normalize_axes("gumbel_softmax", "axis", p["axis"], x.ndim)
     dtype = np.dtype(result_dtype if result_dtype is not None else np.float64)
@@ -484,11 +561,17 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
     gen = Seed.generator(p["rng"])
     xm, om = np.moveaxis(x, a, -1), np.moveaxis(out, a, -1)
     n = xm.shape[-1]
-    per = max(1, BLOCK // n)
+    tau = p["tau"]
+    if n > BLOCK:
+        with np.errstate(all="ignore"):
+            for xv, ov in _row_pairs(xm, om):
+                for r in range(xv.shape[0]):
+                    _long_row(xv[r], ov[r], gen, tau, p["hard"])
+        return out
+    per = BLOCK // n
     buf = np.empty(per * n, dtype=np.float64)
     scratch = [np.empty(per * n, dtype=np.float64) for _ in range(3)]
     flags = np.empty(per * n, dtype=np.bool_)
-    tau = p["tau"]
     with np.errstate(all="ignore"):
         for xv, ov in _row_pairs(xm, om):
             for r0 in range(0, xv.shape[0], per):
