@@ -358,14 +358,21 @@ def _perturbed_exps(xp: Any, s: Any, e: Any, mz: Any, em: Any, valid: Any, tau: 
     ``valid`` (finite s in a row with a finite maximum mz); 0 elsewhere."""
     zero = xp.zeros_like(s)
     neg = xp.full_like(s, -math.inf)
-    dh, dl = nm.two_sum(xp, xp.where(valid, s, mz), -mz)
-    dh = xp.where(valid, dh, neg)
-    lo = xp.where(valid, dl + (e - em), zero)
+    # s - mz beyond the largest float (x near -max and +max in one row), found on
+    # the halves (no overflow, and no warning): w = -inf, exp(w) = 0, unless tau > 1
+    # brings w back into range (below).
+    half = xp.where(valid, s, mz) * 0.5 - mz * 0.5
+    over = valid & (half < -0.5 * float(xp.finfo(s.dtype).max))
+    exact = valid & ~over
+    dh, dl = nm.two_sum(xp, xp.where(exact, s, mz), -mz)
+    dh = xp.where(exact, dh, neg)
+    lo = xp.where(exact, dl + (e - em), zero)
     if 1.0 / _TAU_DD <= tau <= _TAU_DD:
         wh = _capped(xp, dh, tau) / tau
         # dh - p is exact (p is within 2 ULPs of dh), and so is (dh - p) - pe, the
         # remainder of the division dh / tau.
-        small = valid & (xp.abs(wh) < _TAU_DD)
+        # (|dh| >= 2^1020 would let wh * tau overflow; exp(w) = 0 there anyway.)
+        small = exact & (xp.abs(wh) < _TAU_DD) & (xp.abs(dh) < 2.0**1020)
         whs = xp.where(small, wh, zero)
         prod, prod_lo = nm.two_prod(xp, whs, tau)
         wl = xp.where(small, (((xp.where(small, dh, zero) - prod) - prod_lo) + lo) / tau, zero)
@@ -373,6 +380,10 @@ def _perturbed_exps(xp: Any, s: Any, e: Any, mz: Any, em: Any, valid: Any, tau: 
         # An extreme tau: w rounded once (dh + lo <= 0).
         wh = _capped(xp, dh + lo, tau) / tau
         wl = zero
+    if tau > 1.0:
+        # Where s - mz overflowed: w = s/tau - mz/tau, rounded (|w| < 2 max / tau).
+        so = xp.where(over, s, zero)
+        wh = xp.where(over, so / tau - mz / tau, wh)
     eh = xp.exp(wh)
     big = xp.abs(wl) > 2.0**-26
     return xp.where(big, xp.exp(wh + wl), eh + eh * wl)
@@ -385,8 +396,9 @@ def _perturbed_softmax_rows(x: Any, g: Any, t: list[Any], top: Any) -> Any | Non
     as they were, where a row has a non-finite x + g (the generic form's rules)."""
     s = np.add(x, g, out=t[0])
     m = np.maximum.reduce(s, axis=-1, keepdims=True)
-    if not (np.isfinite(m).all() and np.isfinite(np.minimum.reduce(s, axis=-1)).all()):
-        return None
+    low = np.minimum.reduce(s, axis=-1, keepdims=True)
+    if not (np.isfinite(m).all() and np.isfinite(low).all() and np.isfinite(low - m).all()):
+        return None  # infinities, NaN, or s - m beyond the largest float
     # TwoSum: e = (x - (s - bb)) + (g - bb), bb = s - x.
     bb = np.subtract(s, x, out=t[1])
     np.subtract(g, bb, out=g)
@@ -595,10 +607,15 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
 
 def _gumbel_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
     # Straight-through when hard (as PyTorch): the gradient of the soft sample.
-    # d softmax(z)/dx = J_softmax(z) / tau, J_softmax(z) g = y (g - <g, y>).
+    # d softmax(z)/dx = J_softmax(z) / tau, J_softmax(z) g = y (g - <g, y>), with g
+    # first shifted by its value c at the row's largest y (J c = 0 since sum y = 1):
+    # the rounding of sum y, amplified by 1/tau, then meets a g - c that is 0 at
+    # the dominant entry (and everywhere for a constant g).
     (a,) = normalize_axes("gumbel_softmax", "axis", p["axis"], x.ndim)
     y = _gumbel_soft(xp, x, p)
-    return y * (g - xp.sum(g * y, axis=a, keepdims=True)) / p["tau"]
+    top = _one_hot_argmax(xp, y, a)
+    gc = g - xp.sum(top * g, axis=a, keepdims=True)
+    return y * (gc - xp.sum(gc * y, axis=a, keepdims=True)) / p["tau"]
 
 
 def _gumbel_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
