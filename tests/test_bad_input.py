@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import actfn
-from actfn._activation import ArrayParam, Axis, Boolean, Real, Seed
+from actfn._activation import ArrayParam, Axis, Boolean, Param, Real, Seed
 
 from conftest import ALL, AXIS, ELEMENTWISE, by_name, params_for
 
@@ -507,6 +507,19 @@ def _special_param_rows() -> list[Case]:
                 "rrelu",
                 "lower",
                 "upper",
+            )
+        )
+    if hasattr(actfn, "rrelu") and "keyword_only" in Param.__dataclass_fields__:
+        # rrelu's training and rng are keyword-only (where the engine supports it;
+        # tests/test_lse_gumbel.py has the expected failure until then).
+        rows.append(
+            Case(
+                "rrelu-training-by-position",
+                lambda: actfn.rrelu(x, 0.1, 0.3, True),  # type: ignore[attr-defined]
+                TypeError,
+                "rrelu",
+                "training",
+                "keyword-only",
             )
         )
     return rows

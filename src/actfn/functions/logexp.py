@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from .._activation import (
     Spec,
     normalize_axes,
 )
+from .._engine import BLOCK
 from .normalizing import SOFTMAX
 
 MAECHLER = Reference(
@@ -31,6 +32,20 @@ JAX_DOCS = Reference(
 _MASK = ArrayParam(boolean=True, optional=True)
 
 
+def supported_fields(cls: Any, **fields: Any) -> dict[str, Any]:
+    """The ``fields`` that the dataclass ``cls`` (Spec, Param) has.
+
+    Transitional: the records of this module and of pytorch.py use two engine
+    features that ``_activation`` may not have yet, a whole-array NumPy evaluator
+    (``Spec.numpy_call(x, p, result_dtype, out)``, for functions the row engine
+    cannot run: reductions over several axes, random draws) and keyword-only
+    parameters (``Param.keyword_only``).  They are passed where the dataclass has
+    them, so the records work with and without the engine change.
+    """
+    names = getattr(cls, "__dataclass_fields__", {})
+    return {k: v for k, v in fields.items() if k in names}
+
+
 # ------------------------------------------------------------------------ logsumexp
 
 
@@ -41,7 +56,162 @@ def _lse_shape(shape: tuple[int, ...], p: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
+def _lse_rows(b: Any, mb: Any) -> Any:
+    """logsumexp along the last axis of a private float64 2-D block of whole rows
+    (``mb``: its mask, or None), with the operations of :func:`_lse_value`."""
+    if mb is not None:
+        np.copyto(b, -math.inf, where=~mb)
+    m = np.maximum.reduce(b, axis=-1, keepdims=True)
+    finite = np.isfinite(m)
+    np.subtract(b, np.where(finite, m, 0.0), out=b)
+    at_max = b == 0.0
+    count = np.count_nonzero(at_max, axis=-1, keepdims=True).astype(np.float64)
+    np.exp(b, out=b)
+    np.copyto(b, 0.0, where=at_max)
+    others = np.add.reduce(b, axis=-1, keepdims=True)
+    t = np.where(count >= 1.0, (count - 1.0) + others, 0.0)
+    return np.where(finite, m + np.log1p(t), m)[:, 0]
+
+
+def _runs(row: Any, mrow: Any, buf: Any, mbuf: Any) -> Iterator[tuple[Any, Any]]:
+    """Runs of BLOCK consecutive elements of ``row`` (any shape and layout) in C
+    order, the last one shorter, converted to float64 in ``buf`` (with their mask
+    in ``mbuf``): the same runs whatever the layout, so the sums are the same."""
+    mask = np.broadcast_to(True, row.shape) if mrow is None else mrow
+    it = np.nditer(
+        [row, mask],
+        flags=["external_loop", "buffered", "zerosize_ok"],
+        op_dtypes=[np.float64, np.bool_],
+        casting="unsafe",
+        buffersize=BLOCK,
+        order="C",
+    )
+    fill = 0
+    with it:
+        for xc, mc in it:
+            pos, n = 0, xc.size
+            while pos < n:
+                take = min(BLOCK - fill, n - pos)
+                buf[fill : fill + take] = xc[pos : pos + take]
+                mbuf[fill : fill + take] = mc[pos : pos + take]
+                fill += take
+                pos += take
+                if fill == BLOCK:
+                    yield buf, mbuf
+                    fill = 0
+    if fill:
+        yield buf[:fill], mbuf[:fill]
+
+
+def _flat_view(a: Any) -> Any | None:
+    try:
+        return np.reshape(a, (-1,), copy=False)
+    except ValueError:
+        return None
+
+
+def _lse_long_row(row: Any, mrow: Any, buf: Any, mbuf: Any) -> float:
+    """logsumexp of one row of any shape (the reduced axes), a run of BLOCK
+    elements at a time (:func:`_runs`) in two passes: the maximum, then the count
+    of maxima and the sum of the other exp(x - m), each run summed pairwise and
+    the runs' sums added with Neumaier's compensation (an error below one float64
+    ULP of the total beyond the runs' own), so that memory stays at one block
+    whatever the row length.  A row of at most BLOCK elements is one run: the
+    operations of :func:`_lse_rows`."""
+    m = -math.inf
+    for b, mb in _runs(row, mrow, buf, mbuf):
+        np.copyto(b, -math.inf, where=~mb)
+        pm = float(np.max(b))
+        if math.isnan(pm):
+            return pm
+        m = max(m, pm)
+    if not math.isfinite(m):
+        return m  # +inf entry, all -inf or fully masked (NaN returned above)
+    count = 0
+    total = comp = 0.0
+    for b, mb in _runs(row, mrow, buf, mbuf):
+        np.copyto(b, -math.inf, where=~mb)
+        np.subtract(b, m, out=b)
+        at_max = b == 0.0
+        count += int(np.count_nonzero(at_max))
+        np.exp(b, out=b)
+        np.copyto(b, 0.0, where=at_max)
+        s = float(np.sum(b))
+        # Neumaier's compensated sum of the runs' sums (all >= 0).
+        t = total + s
+        comp += (total - t) + s if total >= s else (s - t) + total
+        total = t
+    return m + math.log1p((count - 1) + (total + comp))
+
+
+def lse_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any = None) -> Any:
+    """logsumexp of a NumPy array (any real dtype) in bounded memory.
+
+    The reduced axes are moved last (a view) and the input is read a block of at
+    most BLOCK elements at a time into a float64 scratch buffer: whole rows when
+    a row fits in a block (the operations of the generic form, row by row, so
+    the results are the same), otherwise one row at a time in two passes
+    (:func:`_lse_long_row`).  Memory beyond the output is one block (128 KiB)
+    and its temporaries, whatever the size of x; the result does not depend on
+    the number of threads (there is one) or the layout of x.
+    """
+    axes = normalize_axes("logsumexp", "axis", p["axis"], x.ndim)
+    shape = _lse_shape(tuple(x.shape), p)
+    dtype = np.dtype(result_dtype if result_dtype is not None else np.float64)
+    if out is None:
+        out = np.empty(shape, dtype=dtype)
+    kept = [i for i in range(x.ndim) if i not in axes]
+    perm = (*kept, *axes)
+    xm = np.transpose(x, perm)
+    mask = _MASK.broadcast("logsumexp", "where", np, x, p["where"])
+    mm = None if mask is None else np.transpose(np.broadcast_to(mask, x.shape), perm)
+    nrows = math.prod(x.shape[i] for i in kept)
+    length = math.prod(x.shape[i] for i in axes)
+    if nrows == 0:
+        return out
+    if length == 0:
+        out[...] = -math.inf  # a sum over no entries is 0, its log -inf
+        return out
+    # The results, row by row in C order of the kept axes: out itself viewed flat
+    # (rounded once on assignment), or for an out= that has no flat view a float64
+    # array copied into it at the end.
+    res = _flat_view(out)
+    direct = res is not None
+    if res is None:
+        res = np.empty(nrows, dtype=np.float64)
+    buf = np.empty(BLOCK, dtype=np.float64)
+    mbuf = np.empty(BLOCK, dtype=np.bool_)
+    with np.errstate(all="ignore"):
+        x2 = _rows_view(xm, nrows, length)
+        m2 = None if mm is None else _rows_view(mm, nrows, length)
+        if length <= BLOCK and x2 is not None and (mm is None or m2 is not None):
+            per = max(1, BLOCK // length)
+            for r0 in range(0, nrows, per):
+                r1 = min(nrows, r0 + per)
+                b = buf[: (r1 - r0) * length].reshape(r1 - r0, length)
+                np.copyto(b, x2[r0:r1], casting="unsafe")
+                mb = None if m2 is None else m2[r0:r1]
+                np.copyto(res[r0:r1], _lse_rows(b, mb), casting="unsafe")
+        else:
+            lead = xm.shape[: len(kept)]
+            for i, idx in enumerate(np.ndindex(*lead)):
+                res[i] = _lse_long_row(xm[idx], None if mm is None else mm[idx], buf, mbuf)
+    if not direct:
+        out[...] = res.reshape(out.shape)
+    return out
+
+
+def _rows_view(a: Any, nrows: int, length: int) -> Any | None:
+    try:
+        return np.reshape(a, (nrows, length), copy=False)
+    except ValueError:
+        return None
+
+
 def _lse_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    if xp is np:
+        # NumPy (the generic path, float64 here): the bounded-memory evaluation.
+        return lse_numpy(x, p)
     axes = normalize_axes("logsumexp", "axis", p["axis"], x.ndim)
     if any(x.shape[a] == 0 for a in axes):
         # A sum over no entries is 0, its log -inf (as for a fully masked row);
@@ -106,11 +276,15 @@ LOGSUMEXP = Spec(
     vjp=_lse_vjp,
     mp=_lse_mp,
     out_shape=_lse_shape,
+    **supported_fields(Spec, numpy_call=lse_numpy),
     equivalents={"torch": "torch.logsumexp", "jax": "jax.nn.logsumexp"},
     details="Computed as m + log1p(t) with m the maximum and t the sum of exp(x - m) over "
     "all but one maximal entry, so a dominant entry does not swamp the small ones.  "
     "A +inf entry gives +inf, a row of all -inf (or fully masked) gives -inf, NaN gives "
-    "NaN.  The vjp is the cotangent times softmax(x) over the reduced axes.  A "
+    "NaN.  On NumPy the input is read block by block (rows longer than a block in two "
+    "passes, the pieces' sums added with compensation), so memory beyond the output "
+    "stays at one block whatever the size.  The vjp is the cotangent times softmax(x) "
+    "over the reduced axes.  A "
     "temperature t is t * logsumexp(x / t).",
     differences="JAX's logsumexp also takes weights b and return_sign; actfn does not.  "
     "PyTorch's takes dim (required) and keepdim.",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+from .. import _numerics as nm
 from .._activation import (
     REQUIRED,
     ArrayParam,
@@ -20,7 +22,9 @@ from .._activation import (
     Spec,
     normalize_axes,
 )
-from .normalizing import BRIDLE, SOFTMAX
+from .._engine import BLOCK
+from .logexp import supported_fields
+from .normalizing import BRIDLE, SOFTMAX, _sum_last
 
 PRELU_PAPER = Reference(
     "He, Zhang, Ren & Sun (2015), Delving Deep into Rectifiers: Surpassing Human-Level "
@@ -194,6 +198,10 @@ array([[0.1, 0.2, 0.3],
 # ---------------------------------------------------------------------------- rrelu
 
 
+# training and rng are keyword-only, as in PyTorch, where Param supports it.
+_KEYWORD_ONLY = supported_fields(Param, keyword_only=True)
+
+
 def _rrelu_check(fname: str, p: dict[str, Any]) -> None:
     if p["lower"] > p["upper"]:
         raise ValueError(f"{fname}: lower={p['lower']!r} must not exceed upper={p['upper']!r}")
@@ -234,8 +242,9 @@ RRELU = Spec(
             False,
             Boolean(),
             "If True, a random slope per element; if False, (lower + upper)/2.",
+            **_KEYWORD_ONLY,
         ),
-        Param("rng", None, Seed(), _RNG_DOC),
+        Param("rng", None, Seed(), _RNG_DOC, **_KEYWORD_ONLY),
     ),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", False),
     references=(RRELU_PAPER,),
@@ -255,8 +264,13 @@ RRELU = Spec(
     details=_RNG_TEXT + "  Slopes are drawn in float64 with NumPy's Generator.uniform, one per "
     "element of x, then moved to x's library and device.",
     differences="PyTorch draws slopes from its own generator, so its training-mode values "
-    "differ draw by draw; the evaluation-mode value is the same.  PyTorch's training and "
-    "generator arguments are keyword-only; here they may also be given by position.",
+    "differ draw by draw; the evaluation-mode value is the same.  "
+    + (
+        "training and rng are keyword-only, like PyTorch's training and generator."
+        if _KEYWORD_ONLY
+        else "PyTorch's training and generator arguments are keyword-only; here they "
+        "may also be given by position."
+    ),
     examples=""">>> import actfn
 >>> actfn.rrelu([-1.0, 2.0], lower=0.1, upper=0.3)
 array([-0.2,  2. ])
@@ -271,11 +285,178 @@ True""",
 # ------------------------------------------------------------------- gumbel_softmax
 
 
-def _gumbel_soft(xp: Any, x: Any, p: dict[str, Any]) -> tuple[Any, Any]:
-    """softmax((x + g)/tau) and the perturbed logits, with g ~ Gumbel(0, 1)."""
-    noise = Seed.generator(p["rng"]).gumbel(size=tuple(x.shape))
-    z = (x + _to_xp(xp, x, np.asarray(noise, dtype=np.float64))) / p["tau"]
-    return SOFTMAX.value(xp, z, {"axis": p["axis"], "where": None}), z
+_TAU_DD = 2.0**900  # two_prod(w, tau) is exact for 2^-900 <= tau, |w| < 2^900
+
+
+def _capped(xp: Any, d: Any, tau: float) -> Any:
+    """d <= 0 raised to -2^1000 tau where it is below: w = d / tau below -2^1000 has
+    exp(w) = 0 either way, and the quotient then does not overflow (an overflow
+    warning on some libraries)."""
+    if tau >= 1.0:
+        return d
+    cap = xp.full_like(d, -(2.0**1000) * tau)
+    return xp.where(d < cap, cap, d)
+
+
+def _perturbed_softmax(xp: Any, x: Any, noise: Any, tau: float, axis: int) -> Any:
+    """softmax((x + g) / tau) along ``axis``, with x + g carried exactly.
+
+    Rounding x + g (or its quotient by tau) before the softmax, whose exp turns an
+    absolute error d of the argument into a relative error d of the result, costs
+    |x + g - max| / tau ULPs (477 at -566).  Here x + g = s + e exactly (TwoSum),
+    s - m = dh + dl exactly for the row maximum m of s, and w = (x + g - c) / tau
+    with c = m + (the largest e among the entries at m), so w <= 0 and the row's
+    largest entry has w = 0, is split as w = wh + wl: wh = dh / tau rounded, wl =
+    the exact remainder (dh - wh tau, from TwoProduct) plus the low parts, over
+    tau.  exp(w) = exp(wh) (1 + wl) to within wl^2 / 2 (|wl| <= 2^-26 there, or
+    exp(wh + wl) for the rare larger wl of an extreme tau), then a pairwise sum of
+    positive terms and one quotient: a few ULPs of the exact Gumbel-softmax
+    sample for the drawn g.  Rows whose maximum is infinite or NaN follow
+    softmax's rules for their infinities and NaNs.
+    """
+    s, e = _perturbed_sum(xp, x, noise)
+    neg = xp.full_like(x, -math.inf)
+    m = xp.max(s, axis=axis, keepdims=True)
+    ok = xp.isfinite(m)
+    mz = xp.where(ok, m, xp.zeros_like(m))
+    em = xp.max(xp.where(xp.isfinite(s) & (s == mz), e, neg), axis=axis, keepdims=True)
+    em = xp.where(ok, em, xp.zeros_like(em))
+    ex = _perturbed_exps(xp, s, e, mz, em, xp.isfinite(s) & ok, tau)
+    # The sum as 1 + rest, as softmax does: the entries at the maximum contribute
+    # exactly 1 each and the others are summed among themselves, so that the
+    # rounding of the sum is relative to rest, not to the total.
+    zero = xp.zeros_like(x)
+    top = ex == 1.0
+    count = xp.sum(xp.astype(top, ex.dtype), axis=axis, keepdims=True)
+    rest = _sum_last(xp, xp.where(top, zero, ex), (axis,)) + (count - 1.0)
+    y = ex / xp.where(ok, 1.0 + rest, xp.ones_like(rest))
+    if xp is np and bool(np.all(ok)):
+        return y
+    return xp.where(ok, y, _limits(xp, s, axis))
+
+
+def _limits(xp: Any, s: Any, axis: int) -> Any:
+    """softmax's rules for a row with an infinite or NaN maximum: only its
+    infinities and NaNs matter (dividing by tau > 0 changes none of them, and
+    finite entries get 0 there whatever their value)."""
+    zero = xp.zeros_like(s)
+    return SOFTMAX.value(xp, xp.where(xp.isfinite(s), zero, s), {"axis": axis, "where": None})
+
+
+def _perturbed_sum(xp: Any, x: Any, noise: Any) -> tuple[Any, Any]:
+    """x + noise = s + e exactly (TwoSum) where x is finite; s = x + noise and
+    e = 0 elsewhere (the TwoSum's inf - inf would be NaN)."""
+    zero = xp.zeros_like(x)
+    fin_x = xp.isfinite(x)
+    s, e = nm.two_sum(xp, xp.where(fin_x, x, zero), noise)
+    s = xp.where(fin_x, s, x + noise)
+    return s, xp.where(xp.isfinite(s), e, zero)
+
+
+def _perturbed_exps(xp: Any, s: Any, e: Any, mz: Any, em: Any, valid: Any, tau: float) -> Any:
+    """exp(w), w = ((s - mz) + (e - em)) / tau <= 0, for the entries that are
+    ``valid`` (finite s in a row with a finite maximum mz); 0 elsewhere."""
+    zero = xp.zeros_like(s)
+    neg = xp.full_like(s, -math.inf)
+    # s - mz beyond the largest float (x near -max and +max in one row), found on
+    # the halves (no overflow, and no warning): w = -inf, exp(w) = 0, unless tau > 1
+    # brings w back into range (below).
+    half = xp.where(valid, s, mz) * 0.5 - mz * 0.5
+    over = valid & (half < -0.5 * float(xp.finfo(s.dtype).max))
+    exact = valid & ~over
+    dh, dl = nm.two_sum(xp, xp.where(exact, s, mz), -mz)
+    dh = xp.where(exact, dh, neg)
+    lo = xp.where(exact, dl + (e - em), zero)
+    if 1.0 / _TAU_DD <= tau <= _TAU_DD:
+        wh = _capped(xp, dh, tau) / tau
+        # dh - p is exact (p is within 2 ULPs of dh), and so is (dh - p) - pe, the
+        # remainder of the division dh / tau.
+        # (|dh| >= 2^1020 would let wh * tau overflow; exp(w) = 0 there anyway.)
+        small = exact & (xp.abs(wh) < _TAU_DD) & (xp.abs(dh) < 2.0**1020)
+        whs = xp.where(small, wh, zero)
+        prod, prod_lo = nm.two_prod(xp, whs, tau)
+        wl = xp.where(small, (((xp.where(small, dh, zero) - prod) - prod_lo) + lo) / tau, zero)
+    else:
+        # An extreme tau: w rounded once (dh + lo <= 0).
+        wh = _capped(xp, dh + lo, tau) / tau
+        wl = zero
+    if tau > 1.0:
+        # Where s - mz overflowed: w = s/tau - mz/tau, rounded (|w| < 2 max / tau).
+        so = xp.where(over, s, zero)
+        wh = xp.where(over, so / tau - mz / tau, wh)
+    eh = xp.exp(wh)
+    big = xp.abs(wl) > 2.0**-26
+    return xp.where(big, xp.exp(wh + wl), eh + eh * wl)
+
+
+def _perturbed_softmax_rows(x: Any, g: Any, t: list[Any], top: Any) -> Any | None:
+    """_perturbed_softmax for tau = 1 along the last axis of a block of rows, with
+    the same operations, in place (x and g are overwritten; t: three scratch
+    arrays and top a boolean one, of the block's shape); None, with x and g left
+    as they were, where a row has a non-finite x + g (the generic form's rules)."""
+    s = np.add(x, g, out=t[0])
+    m = np.maximum.reduce(s, axis=-1, keepdims=True)
+    low = np.minimum.reduce(s, axis=-1, keepdims=True)
+    if not (np.isfinite(m).all() and np.isfinite(low).all() and np.isfinite(low - m).all()):
+        return None  # infinities, NaN, or s - m beyond the largest float
+    # TwoSum: e = (x - (s - bb)) + (g - bb), bb = s - x.
+    bb = np.subtract(s, x, out=t[1])
+    np.subtract(g, bb, out=g)
+    np.subtract(s, bb, out=bb)
+    e = np.subtract(x, bb, out=x)
+    np.add(e, g, out=e)
+    # em: the largest e among the entries at the maximum m of s.
+    np.equal(s, m, out=top)
+    tmp = t[2]
+    tmp.fill(-math.inf)
+    np.copyto(tmp, e, where=top)
+    em = np.maximum.reduce(tmp, axis=-1, keepdims=True)
+    # TwoSum of s and -m: dh + dl, then lo = dl + (e - em).
+    dh = np.subtract(s, m, out=t[1])
+    bb2 = np.subtract(dh, s, out=t[2])
+    dl = np.subtract(dh, bb2, out=g)
+    np.subtract(s, dl, out=dl)
+    np.subtract(-m, bb2, out=bb2)
+    np.add(dl, bb2, out=dl)
+    np.subtract(e, em, out=e)
+    lo = np.add(dl, e, out=e)
+    # tau = 1: wh = dh, wl = lo; exp(w) = exp(dh) (1 + lo), or exp(dh + lo) for a
+    # large lo (entries beyond 2^26, where the noise is mostly in lo).
+    big = np.greater(np.abs(lo, out=t[2]), 2.0**-26, out=top)
+    eh = np.exp(dh, out=t[0])
+    if big.any():
+        np.add(dh, lo, out=t[2])
+        np.exp(t[2], out=t[2])
+        np.multiply(eh, lo, out=lo)
+        np.add(eh, lo, out=eh)
+        np.copyto(eh, t[2], where=big)
+    else:
+        np.multiply(eh, lo, out=lo)
+        np.add(eh, lo, out=eh)
+    ex = eh
+    np.equal(ex, 1.0, out=top)
+    count = np.count_nonzero(top, axis=-1, keepdims=True).astype(np.float64)
+    np.copyto(t[2], ex)
+    np.copyto(t[2], 0.0, where=top)
+    rest = np.add.reduce(t[2], axis=-1, keepdims=True)
+    np.add(rest, count - 1.0, out=rest)
+    np.add(rest, 1.0, out=rest)
+    return np.divide(ex, rest, out=x)
+
+
+def _moved_noise(gen: np.random.Generator, shape: tuple[int, ...], axis: int) -> Any:
+    """Gumbel noise for an input of ``shape``, drawn in the C order of the input
+    with ``axis`` moved last (the order of the blocked NumPy path)."""
+    moved = (*shape[:axis], *shape[axis + 1 :], shape[axis])
+    return np.moveaxis(gen.gumbel(size=moved), -1, axis)
+
+
+def _gumbel_soft(xp: Any, x: Any, p: dict[str, Any]) -> Any:
+    """softmax((x + g)/tau) with g ~ Gumbel(0, 1)."""
+    (a,) = normalize_axes("gumbel_softmax", "axis", p["axis"], x.ndim)
+    noise = _moved_noise(Seed.generator(p["rng"]), tuple(x.shape), a)
+    g = _to_xp(xp, x, np.asarray(noise, dtype=np.float64))
+    return _perturbed_softmax(xp, x, g, p["tau"], a)
 
 
 def _one_hot_argmax(xp: Any, y: Any, axis: int) -> Any:
@@ -291,16 +472,150 @@ def _one_hot_argmax(xp: Any, y: Any, axis: int) -> Any:
 
 
 def _gumbel_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
-    y, _ = _gumbel_soft(xp, x, p)
+    if xp is np:
+        # NumPy (the generic path, float64 here): the bounded-memory evaluation.
+        return gumbel_numpy(x, p)
+    y = _gumbel_soft(xp, x, p)
     return _one_hot_argmax(xp, y, p["axis"]) if p["hard"] else y
+
+
+def _row_pairs(xm: Any, om: Any) -> Iterator[tuple[Any, Any]]:
+    """2-D (rows, length) views of xm and om covering every row in C order."""
+    try:
+        xv = np.reshape(xm, (-1, xm.shape[-1]), copy=False)
+        ov = np.reshape(om, (-1, om.shape[-1]), copy=False)
+    except ValueError:
+        for i in range(xm.shape[0]):
+            yield from _row_pairs(xm[i], om[i])
+        return
+    yield xv, ov
+
+
+def _long_row(xr: Any, orow: Any, gen: np.random.Generator, tau: float, hard: bool) -> None:
+    """gumbel_softmax of one row longer than a block, into ``orow``, in bounded
+    memory: runs of BLOCK entries, the noise of each drawn in turn, in three
+    passes over the row (the row maximum of x + g as s + e, then the sum, then
+    the results), the Generator rewound to the row's first draw before the
+    second and third, so each pass sees the same noise, that of one draw of the
+    whole row.  The runs' sums are added with Neumaier's compensation."""
+    n = xr.shape[0]
+    bitgen = gen.bit_generator
+    start = bitgen.state
+
+    def runs() -> Iterator[tuple[int, Any, Any, Any]]:
+        for r0 in range(0, n, BLOCK):
+            x = np.asarray(xr[r0 : r0 + BLOCK], dtype=np.float64)
+            s, e = _perturbed_sum(np, x, gen.gumbel(size=x.shape))
+            yield r0, x, s, e
+
+    m, em, n_inf = -math.inf, -math.inf, 0
+    for _, _, s, e in runs():
+        rm = float(np.max(s))
+        if math.isnan(rm):
+            m = rm
+            break
+        n_inf += int(np.count_nonzero(s == math.inf))
+        if rm > m:
+            m, em = rm, -math.inf
+        if rm == m and math.isfinite(rm):
+            em = max(em, float(np.max(e[s == rm])))
+    bitgen.state = start
+    if math.isfinite(m):
+        count = 0
+        total = comp = 0.0
+        for _, _, s, e in runs():
+            ex = _perturbed_exps(np, s, e, m, em, np.isfinite(s), tau)
+            top = ex == 1.0
+            count += int(np.count_nonzero(top))
+            v = float(np.sum(np.where(top, 0.0, ex)))
+            t = total + v
+            comp += (total - t) + v if total >= v else (v - t) + total
+            total = t
+        denom = 1.0 + ((total + comp) + (count - 1))
+        bitgen.state = start
+    best, at = -math.inf, 0
+    for r0, _, s, e in runs():
+        if math.isnan(m):
+            y = np.full(s.shape, math.nan)
+        elif m == math.inf:
+            y = (s == math.inf) / float(n_inf)
+        elif m == -math.inf:
+            y = np.full(s.shape, 1.0 / n)
+        else:
+            y = _perturbed_exps(np, s, e, m, em, np.isfinite(s), tau) / denom
+        if hard:
+            k = int(np.argmax(y))
+            if y[k] > best:
+                best, at = float(y[k]), r0 + k
+            y[...] = 0.0
+        np.copyto(orow[r0 : r0 + y.size], y, casting="unsafe")
+    if hard:
+        orow[at] = 1.0
+
+
+def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any = None) -> Any:
+    """gumbel_softmax of a NumPy array (any real dtype) in bounded memory.
+
+    Blocks of whole rows (the axis moved last, a view) of about BLOCK elements
+    are copied into float64 and their noise is drawn from the Generator block by
+    block, in the C order of the rows: the draws are those of one draw of the
+    whole moved shape, so the result for a given seed does not depend on the
+    block size, and there is one thread (the draws are sequential).  A row
+    longer than a block is done in runs of BLOCK entries (:func:`_long_row`).
+    Memory beyond the output is a block and its temporaries.
+    """
+    (a,) = normalize_axes("gumbel_softmax", "axis", p["axis"], x.ndim)
+    dtype = np.dtype(result_dtype if result_dtype is not None else np.float64)
+    if out is None:
+        out = np.empty(x.shape, dtype=dtype)
+    if x.size == 0:
+        return out
+    gen = Seed.generator(p["rng"])
+    xm, om = np.moveaxis(x, a, -1), np.moveaxis(out, a, -1)
+    n = xm.shape[-1]
+    tau = p["tau"]
+    if n > BLOCK:
+        with np.errstate(all="ignore"):
+            for xv, ov in _row_pairs(xm, om):
+                for r in range(xv.shape[0]):
+                    _long_row(xv[r], ov[r], gen, tau, p["hard"])
+        return out
+    per = BLOCK // n
+    buf = np.empty(per * n, dtype=np.float64)
+    scratch = [np.empty(per * n, dtype=np.float64) for _ in range(3)]
+    flags = np.empty(per * n, dtype=np.bool_)
+    with np.errstate(all="ignore"):
+        for xv, ov in _row_pairs(xm, om):
+            for r0 in range(0, xv.shape[0], per):
+                xb, ob = xv[r0 : r0 + per], ov[r0 : r0 + per]
+                b = buf[: xb.size].reshape(xb.shape)
+                np.copyto(b, xb, casting="unsafe")
+                noise = gen.gumbel(size=b.shape)
+                y = None
+                if tau == 1.0:
+                    t = [a[: b.size].reshape(b.shape) for a in scratch]
+                    y = _perturbed_softmax_rows(b, noise, t, flags[: b.size].reshape(b.shape))
+                if y is None:
+                    y = _perturbed_softmax(np, b, noise, tau, b.ndim - 1)
+                if p["hard"]:
+                    idx = np.argmax(y, axis=-1)
+                    y[...] = 0.0
+                    y[np.arange(y.shape[0]), idx] = 1.0
+                np.copyto(ob, y, casting="unsafe")
+    return out
 
 
 def _gumbel_vjp(xp: Any, x: Any, g: Any, p: dict[str, Any]) -> Any:
     # Straight-through when hard (as PyTorch): the gradient of the soft sample.
-    # d softmax(z)/dx = J_softmax(z) / tau.
-    assert SOFTMAX.vjp is not None
-    _, z = _gumbel_soft(xp, x, p)
-    return SOFTMAX.vjp(xp, z, g, {"axis": p["axis"], "where": None}) / p["tau"]
+    # d softmax(z)/dx = J_softmax(z) / tau, J_softmax(z) g = y (g - <g, y>), with g
+    # first shifted by its value c at the row's largest y (J c = 0 since sum y = 1):
+    # the rounding of sum y, amplified by 1/tau, then meets a g - c that is 0 at
+    # the dominant entry (and everywhere for a constant g).
+    (a,) = normalize_axes("gumbel_softmax", "axis", p["axis"], x.ndim)
+    y = _gumbel_soft(xp, x, p)
+    top = _one_hot_argmax(xp, y, a)
+    gc = g - xp.sum(top * g, axis=a, keepdims=True)
+    return y * (gc - xp.sum(gc * y, axis=a, keepdims=True)) / p["tau"]
 
 
 def _gumbel_mp(mp: Any, row: list[Any], p: dict[str, Any]) -> list[Any]:
@@ -346,10 +661,17 @@ GUMBEL_SOFTMAX = Spec(
     value=_gumbel_value,
     vjp=_gumbel_vjp,
     mp=_gumbel_mp,
+    **supported_fields(Spec, numpy_call=gumbel_numpy),
     equivalents={"torch": "torch.nn.functional.gumbel_softmax"},
     details=_RNG_TEXT
     + "  x holds unnormalized log-probabilities (logits).  The Gumbel noise is drawn "
-    "in float64 with NumPy's Generator.gumbel, one value per element of x.  The vjp is "
+    "in float64 with NumPy's Generator.gumbel, one value per element of x, in the C "
+    "order of x with the axis moved last (for the default axis=-1, x's own C order).  "
+    "On NumPy the draws are made block by block of whole rows, in that order, in one "
+    "thread: the result for a given seed is the same for any block size and number of "
+    "threads, and memory beyond the output stays at a few blocks.  x + g is carried "
+    "exactly (as a double-double) into the softmax, so the result is within a few ULPs "
+    "of the sample for the drawn noise.  The vjp is "
     "the derivative for the noise drawn from rng: with an int seed, value and vjp use "
     "the same noise.  When hard, ties go to the first maximum.  The properties are "
     "for fixed noise and hard=False.",
