@@ -46,15 +46,7 @@ FULL = os.environ.get("ACTFN_FULL_ACCURACY", "") == "1"
 #: (function label, kind, dtype) -> max ULP measured with the reduced sample and
 #: with the full one (ACTFN_FULL_ACCURACY=1), for the bounds not met yet.  Each
 #: entry is a known defect, not a tolerance.
-KNOWN_GAPS: dict[tuple[str, str, str], tuple[float, float]] = {
-    # gumbel_softmax rounds the perturbed logits x + g (and their quotient by tau)
-    # before the softmax, whose exp turns that rounding into a relative error of
-    # |z - max z| ULPs (477 at z - max z = -566; 512 with the full sample).  The
-    # result is within 2 ULP of the Gumbel-softmax sample for the noise
-    # fl(x + g) - x, which differs from the drawn g by 2^-53 relative: as good a
-    # draw, but not the reference's.
-    ("gumbel_softmax", "axis", "float64"): (477.0, 512.0),
-}
+KNOWN_GAPS: dict[tuple[str, str, str], tuple[float, float]] = {}
 
 
 def _params(backend: str) -> list[Any]:
@@ -400,10 +392,7 @@ def test_double_double_helpers_survive_jit() -> None:
 #: f(-0) should be -0 where f is negative just left of 0 (the IEEE 754 rule of
 #: tanh and expm1, which Keras, PyTorch and JAX follow for elu and selu), +0
 #: where it is positive.  These are reported, not fixed here.
-KNOWN_ZERO_SIGNS: dict[str, list[str]] = {
-    # alpha x with alpha < 0 is positive left of 0; -0 >= 0 selects x = -0.
-    "prelu(alpha=-1.5)": ["f(-0) = -0, expected +0"],
-}
+KNOWN_ZERO_SIGNS: dict[str, list[str]] = {}
 
 
 def _elementwise_configs() -> list[Any]:

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import actfn
-from actfn._activation import ArrayParam, Axis, Boolean, Param, Real, Seed
+from actfn._activation import ArrayParam, Axis, Boolean, Real, Seed
 
 from conftest import ALL, AXIS, ELEMENTWISE, by_name, params_for
 
@@ -509,9 +509,8 @@ def _special_param_rows() -> list[Case]:
                 "upper",
             )
         )
-    if hasattr(actfn, "rrelu") and "keyword_only" in Param.__dataclass_fields__:
-        # rrelu's training and rng are keyword-only (where the engine supports it;
-        # tests/test_lse_gumbel.py has the expected failure until then).
+    if hasattr(actfn, "rrelu"):
+        # rrelu's training and rng are keyword-only.
         rows.append(
             Case(
                 "rrelu-training-by-position",

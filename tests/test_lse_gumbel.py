@@ -1,10 +1,6 @@
 """logsumexp and gumbel_softmax on NumPy: bounded memory, block-size independence,
 the same results as the generic (Array-API) form, and gumbel_softmax's accuracy
 for the drawn noise; rrelu's keyword-only parameters.
-
-Two engine features these records use may be missing from ``_activation``
-(see ``actfn.functions.logexp.supported_fields``): the tests that need them are
-expected failures (strict) until they are there.
 """
 
 from __future__ import annotations
@@ -20,21 +16,7 @@ import numpy as np
 import pytest
 
 import actfn
-from actfn._activation import Param, Spec
 from actfn.functions import logexp, pytorch
-
-HAS_NUMPY_CALL = "numpy_call" in Spec.__dataclass_fields__
-HAS_KEYWORD_ONLY = "keyword_only" in Param.__dataclass_fields__
-
-NO_NUMPY_CALL = (
-    "engine feature missing: Spec has no numpy_call hook, so Activation._evaluate sends "
-    "a float32 NumPy input through _autodiff.evaluate, which converts the whole input "
-    "to float64 (a full-size copy) before the record's value runs"
-)
-NO_KEYWORD_ONLY = (
-    "engine feature missing: Param has no keyword_only flag; Activation._signature and "
-    "_bind make every parameter positional-or-keyword"
-)
 
 
 def peak_beyond_output(fn: Any) -> float:
@@ -149,10 +131,7 @@ F64 = np.float64
     "dtype",
     [
         np.float64,
-        pytest.param(
-            np.float32,
-            marks=pytest.mark.xfail(not HAS_NUMPY_CALL, strict=True, reason=NO_NUMPY_CALL),
-        ),
+        np.float32,
     ],
 )
 @pytest.mark.parametrize("axis", [None, 1, 0])
@@ -270,10 +249,7 @@ def test_gumbel_softmax_extreme_temperatures(tau: float) -> None:
     "dtype",
     [
         np.float64,
-        pytest.param(
-            np.float32,
-            marks=pytest.mark.xfail(not HAS_NUMPY_CALL, strict=True, reason=NO_NUMPY_CALL),
-        ),
+        np.float32,
     ],
 )
 def test_gumbel_memory_is_bounded(dtype: Any) -> None:
@@ -289,7 +265,6 @@ def test_gumbel_direct_call_bounded_for_float32() -> None:
 # ------------------------------------------------------------------------------ rrelu
 
 
-@pytest.mark.xfail(not HAS_KEYWORD_ONLY, strict=True, reason=NO_KEYWORD_ONLY)
 def test_rrelu_training_and_rng_are_keyword_only() -> None:
     sig = inspect.signature(actfn.rrelu)
     kinds = {name: prm.kind for name, prm in sig.parameters.items()}

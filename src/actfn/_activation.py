@@ -445,6 +445,10 @@ class Spec:
     #: draws: what examples, plots, tests and benchmarks call the function with.
     sample_params: Mapping[str, Any] = field(default_factory=dict)
     numpy_derivative: Callable[[Any, dict[str, Any]], Any] | None = None
+    #: Optional whole-array NumPy evaluator ``(x, p, result_dtype, out) -> result``
+    #: for functions the blocked engines cannot run (reductions over several axes,
+    #: random draws): it gets x in its own dtype and must keep memory bounded.
+    numpy_call: Callable[[Any, dict[str, Any], Any, Any], Any] | None = None
     #: For elementwise functions: False where these parameters need the whole array
     #: at once (random draws), so the blocked engine is not used.  Parameters given
     #: as arrays (an :class:`ArrayParam` holding an array) always bypass the engine.
@@ -806,6 +810,8 @@ class Activation:
             done = self._rows(row_fn, prep.x, p, prep.result_dtype, out)
             if done is not None:
                 return done
+        if prep.is_numpy and not derivative and spec.numpy_call is not None:
+            return spec.numpy_call(prep.x, p, prep.result_dtype, out)
         # Other libraries (and the remaining NumPy cases): the generic form, carrying
         # the analytic derivative into PyTorch's and JAX's autodiff (see _autodiff).
         with _quiet(prep):
@@ -852,7 +858,7 @@ class Activation:
         positional = self._positional
         if len(args) > len(positional):
             only = [n for n in names if n not in positional]
-            kw = f"; {', '.join(only)} by keyword only" if only else ""
+            kw = f"; keyword-only: {', '.join(only)}" if only else ""
             raise TypeError(
                 f"{self.name}: takes at most {len(positional)} parameter(s) after x "
                 f"({', '.join(positional) or 'none'}{kw}); got {len(args)}"

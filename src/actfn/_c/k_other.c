@@ -7,7 +7,7 @@
 static inline double leaky(double x, double a)
 {
     double below = a != 0.0 ? a * x : (x == -__builtin_inf() ? -0.0 : 0.0 * x);
-    return x >= 0.0 ? x : below;
+    return vm_bits(x) >> 63 ? below : x; /* by the sign bit: -0 takes a * -0 */
 }
 
 /* prelu with a scalar alpha (an array alpha takes the NumPy path). */

@@ -32,7 +32,7 @@ ACTFN_CLONES static void relu_f32(const float *restrict xs, float *restrict ys, 
 ACTFN_EW(leaky_relu_f32, {
     double a = P[0];
     double below = a != 0.0 ? a * x : (x == -__builtin_inf() ? -0.0 : 0.0 * x);
-    y = x >= 0.0 ? x : below;
+    y = vm_bits(x) >> 63 ? below : x; /* by the sign bit: -0 takes a * -0 */
 })
 
 ACTFN_EW(relu6_f32, y = np_clip(x, 0.0, 6.0))

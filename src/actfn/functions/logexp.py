@@ -32,20 +32,6 @@ JAX_DOCS = Reference(
 _MASK = ArrayParam(boolean=True, optional=True)
 
 
-def supported_fields(cls: Any, **fields: Any) -> dict[str, Any]:
-    """The ``fields`` that the dataclass ``cls`` (Spec, Param) has.
-
-    Transitional: the records of this module and of pytorch.py use two engine
-    features that ``_activation`` may not have yet, a whole-array NumPy evaluator
-    (``Spec.numpy_call(x, p, result_dtype, out)``, for functions the row engine
-    cannot run: reductions over several axes, random draws) and keyword-only
-    parameters (``Param.keyword_only``).  They are passed where the dataclass has
-    them, so the records work with and without the engine change.
-    """
-    names = getattr(cls, "__dataclass_fields__", {})
-    return {k: v for k, v in fields.items() if k in names}
-
-
 # ------------------------------------------------------------------------ logsumexp
 
 
@@ -276,7 +262,7 @@ LOGSUMEXP = Spec(
     vjp=_lse_vjp,
     mp=_lse_mp,
     out_shape=_lse_shape,
-    **supported_fields(Spec, numpy_call=lse_numpy),
+    numpy_call=lse_numpy,
     equivalents={"torch": "torch.logsumexp", "jax": "jax.nn.logsumexp"},
     details="Computed as m + log1p(t) with m the maximum and t the sum of exp(x - m) over "
     "all but one maximal entry, so a dominant entry does not swamp the small ones.  "

@@ -23,7 +23,6 @@ from .._activation import (
     normalize_axes,
 )
 from .._engine import BLOCK
-from .logexp import supported_fields
 from .normalizing import BRIDLE, SOFTMAX, _sum_last
 
 PRELU_PAPER = Reference(
@@ -73,7 +72,9 @@ def _leaky(xp: Any, x: Any, a: Any) -> Any:
         below = a * x if a != 0.0 else xp.where(xp.isinf(x), -xp.zeros_like(x), 0.0 * x)
     else:
         below = xp.where((a == 0.0) & xp.isinf(x), -xp.zeros_like(x), a * x)
-    return xp.where(x >= 0.0, x, below)
+    # Selected by the sign bit: -0 takes a * -0 (the sign of f just left of 0,
+    # +0 for a < 0), +0 stays +0; NaN is NaN either way.
+    return xp.where(xp.signbit(x), below, x)
 
 
 def _leaky_derivative(xp: Any, x: Any, a: Any) -> Any:
@@ -198,10 +199,6 @@ array([[0.1, 0.2, 0.3],
 # ---------------------------------------------------------------------------- rrelu
 
 
-# training and rng are keyword-only, as in PyTorch, where Param supports it.
-_KEYWORD_ONLY = supported_fields(Param, keyword_only=True)
-
-
 def _rrelu_check(fname: str, p: dict[str, Any]) -> None:
     if p["lower"] > p["upper"]:
         raise ValueError(f"{fname}: lower={p['lower']!r} must not exceed upper={p['upper']!r}")
@@ -242,9 +239,9 @@ RRELU = Spec(
             False,
             Boolean(),
             "If True, a random slope per element; if False, (lower + upper)/2.",
-            **_KEYWORD_ONLY,
+            keyword_only=True,
         ),
-        Param("rng", None, Seed(), _RNG_DOC, **_KEYWORD_ONLY),
+        Param("rng", None, Seed(), _RNG_DOC, keyword_only=True),
     ),
     properties=Properties((-math.inf, math.inf), "(-inf, inf)", True, "C0", False),
     references=(RRELU_PAPER,),
@@ -265,12 +262,7 @@ RRELU = Spec(
     "element of x, then moved to x's library and device.",
     differences="PyTorch draws slopes from its own generator, so its training-mode values "
     "differ draw by draw; the evaluation-mode value is the same.  "
-    + (
-        "training and rng are keyword-only, like PyTorch's training and generator."
-        if _KEYWORD_ONLY
-        else "PyTorch's training and generator arguments are keyword-only; here they "
-        "may also be given by position."
-    ),
+    + "training and rng are keyword-only, like PyTorch's training and generator.",
     examples=""">>> import actfn
 >>> actfn.rrelu([-1.0, 2.0], lower=0.1, upper=0.3)
 array([-0.2,  2. ])
@@ -661,7 +653,7 @@ GUMBEL_SOFTMAX = Spec(
     value=_gumbel_value,
     vjp=_gumbel_vjp,
     mp=_gumbel_mp,
-    **supported_fields(Spec, numpy_call=gumbel_numpy),
+    numpy_call=gumbel_numpy,
     equivalents={"torch": "torch.nn.functional.gumbel_softmax"},
     details=_RNG_TEXT
     + "  x holds unnormalized log-probabilities (logits).  The Gumbel noise is drawn "

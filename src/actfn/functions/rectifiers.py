@@ -166,7 +166,9 @@ def _leaky_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     a = p["negative_slope"]
     # a = 0: 0 * x (-0 for x < 0, NaN for NaN) except 0 * -inf = NaN: there -0.
     below = a * x if a != 0.0 else xp.where(xp.isinf(x), -xp.zeros_like(x), 0.0 * x)
-    return xp.where(x >= 0.0, x, below)
+    # Selected by the sign bit: -0 takes a * -0 (the sign of f just left of 0,
+    # +0 for a < 0), +0 stays +0; NaN is NaN either way.
+    return xp.where(xp.signbit(x), below, x)
 
 
 def _leaky_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -177,11 +179,11 @@ def _leaky_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 
 def _leaky_kernel(x: Any, p: dict[str, Any]) -> Any:
-    # x if x >= 0 else a*x without a select: for 0 < a <= 1 and for a < 0 that is
-    # max(a*x, x), for a > 1 min(a*x, x) (equal arguments give the second, x,
-    # as the generic form does for x = -0).
+    # x if x >= 0 else a*x without a select: for 0 < a <= 1 that is max(a*x, x),
+    # for a > 1 min(a*x, x) (equal arguments give the second, x, as the generic
+    # form does for x = -0).
     a = p["negative_slope"]
-    if a == 0.0:
+    if a <= 0.0:  # (for a < 0 the selects below would give f(+-0) the wrong signs)
         return _leaky_value(np, x, p)
     t = np.multiply(x, a, out=temp(x, 0))
     if a > 1.0:
