@@ -629,7 +629,7 @@ class Activation:
                     ck = c32 if _native._enabled else None
                     return _engine.elementwise(fn, x, p, dt, out, native, ck)
                 if out is None and x.ndim > 0:
-                    r = self._rows(fn, x, p, dt, None)
+                    r = self._rows(fn, x, p, dt, None, c32 if _native._enabled else None)
                     if r is not None:
                         return r
         p = self._bind(args, kwargs)
@@ -764,7 +764,10 @@ class Activation:
             or any(isinstance(q.domain, Seed) for q in spec.params)
         ):
             return None  # reductions, array parameters and random draws
-        c32 = _native.elementwise(spec.name, p, always=True)
+        if spec.kind == "elementwise":
+            c32: Any = _native.elementwise(spec.name, p, always=True)
+        else:
+            c32 = _native.rows(spec.name, p, always=True)
         by_dtype = {
             False: _engine_kernel(spec, False, p, _F64),
             True: _engine_kernel(spec, False, p, _F32),
@@ -772,15 +775,39 @@ class Activation:
         return p, by_dtype, c32
 
     def _rows(
-        self, fn: _engine.Kernel, x: Any, p: dict[str, Any], dtype: Any, out: Any
+        self,
+        fn: _engine.Kernel,
+        x: Any,
+        p: dict[str, Any],
+        dtype: Any,
+        out: Any,
+        ck: Any = _NO_X,
     ) -> Any | None:
         """Along one axis on NumPy: whole rows, a block of rows at a time (bounded
-        memory); the kernel sees the axis last.  None when p names several axes."""
-        axes = normalize_axes(self.name, "axis", p["axis"], x.ndim)
+        memory); the kernel sees the axis last.  None when p names several axes.
+        ``ck`` is the compiled row kernel (looked up when not given)."""
+        axis = p["axis"]
+        if (
+            ck is not None
+            and ck is not _NO_X
+            and type(axis) is int
+            and (axis == -1 or axis == x.ndim - 1)
+            and 0 < x.size < _engine.PARALLEL_MIN
+            and x.dtype == _F32
+            and x.flags.c_contiguous
+            and out is None
+        ):
+            # Small contiguous float32 input along the last axis: one call.
+            shape = self._out_shape(tuple(x.shape), p)
+            r = np.empty(shape, dtype=_F32)
+            ck(x, r, 0, x.size // x.shape[-1], x.shape[-1], shape[-1])
+            return r
+        axes = normalize_axes(self.name, "axis", axis, x.ndim)
         if len(axes) != 1:
             return None
         shape = self._out_shape(tuple(x.shape), p)
-        ck = _native.rows(self.spec.name, p)
+        if ck is _NO_X:
+            ck = _native.rows(self.spec.name, p)
         return _engine.rows(fn, x, axes[0], dict(p, axis=-1), dtype, out, shape[axes[0]], ck)
 
     def _evaluate(

@@ -94,9 +94,10 @@ def elementwise(name: str, p: Mapping[str, Any], always: bool = False) -> EwKern
     return partial(_cnative.ew, entry[1], packed)
 
 
-def rows(name: str, p: Mapping[str, Any]) -> RowKernel | None:
-    """The compiled row kernel of ``name`` for parameters ``p`` (axis excluded), or None."""
-    entry = _TABLE.get(name) if _enabled else None
+def rows(name: str, p: Mapping[str, Any], always: bool = False) -> RowKernel | None:
+    """The compiled row kernel of ``name`` for parameters ``p`` (axis excluded), or
+    None (also None while switched off, unless ``always``)."""
+    entry = _TABLE.get(name) if _enabled or always else None
     if entry is None or entry[0] != "rows":
         return None
     packed = _pack(entry[2], p)
