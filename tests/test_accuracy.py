@@ -37,6 +37,7 @@ import numpy as np
 import pytest
 
 import actfn
+from actfn import _native
 from actfn import accuracy as acc
 
 pytest.importorskip("mpmath", reason="mpmath not installed (pip install actfn[accuracy])")
@@ -86,6 +87,18 @@ def _check(name: str, dtype: str, backend: str) -> None:
 @pytest.mark.parametrize(("name", "dtype"), _params("numpy"))
 def test_numpy_path(name: str, dtype: str) -> None:
     _check(name, dtype, "numpy")
+
+
+@pytest.mark.parametrize("name", [n for n in actfn.names() if n in _native.table()])
+def test_numpy_kernels_float32(name: str) -> None:
+    # float32 NumPy inputs take the compiled kernels where they were built
+    # (test_numpy_path); the NumPy kernels that serve them otherwise (no C
+    # compiler, ACTFN_NATIVE=0) meet the same bounds.
+    previous = _native.set_enabled(False)
+    try:
+        _check(name, "float32", "numpy")
+    finally:
+        _native.set_enabled(previous)
 
 
 @pytest.mark.parametrize(("name", "dtype"), _params("array_api_strict"))
