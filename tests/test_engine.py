@@ -253,6 +253,23 @@ def test_out_is_x_and_strided_out(f: actfn.Activation, dtype: Any) -> None:
     assert _same(out, ref)
 
 
+@pytest.mark.parametrize("kernels", [True, False], ids=["compiled", "numpy"], indirect=True)
+@pytest.mark.parametrize("f", **by_name([g for g in AXIS if g.spec.out_shape is None]))
+@pytest.mark.parametrize("shape", [(300, 64), (3000, 64)], ids=["small", "threads"])
+def test_axis_functions_out_is_x(f: actfn.Activation, kernels: bool, shape: Any) -> None:
+    # out=x along either axis, small (one call) and large (blocks on threads).
+    x = np.random.default_rng(9).standard_normal(shape).astype(np.float32)
+    p = params_for(f)
+    for axis in (-1, 0):
+        ref = f(x, **dict(p, axis=axis))
+        y = x.copy()
+        assert f(y, out=y, **dict(p, axis=axis)) is y
+        assert _same(y, ref)
+        o = np.empty_like(x)
+        assert f(x, out=o, **dict(p, axis=axis)) is o
+        assert _same(o, ref)
+
+
 def test_memory_is_bounded() -> None:
     # ~4e6 float32 elements: output 16 MB; temporaries beyond it stay under 16 MiB.
     x = _sample(4_000_000, np.float32)

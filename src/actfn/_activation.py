@@ -628,8 +628,11 @@ class Activation:
                         out = _xp.check_out(self.name, out, x, x.shape, dt, True)
                     ck = c32 if _native._enabled else None
                     return _engine.elementwise(fn, x, p, dt, out, native, ck)
-                if out is None and x.ndim > 0:
-                    r = self._rows(fn, x, p, dt, None, c32 if _native._enabled else None)
+                if x.ndim > 0 and (out is None or type(out) is np.ndarray):
+                    if out is not None:
+                        shape = self._out_shape(tuple(x.shape), p)
+                        out = _xp.check_out(self.name, out, x, shape, dt, True)
+                    r = self._rows(fn, x, p, dt, out, c32 if _native._enabled else None)
                     if r is not None:
                         return r
         p = self._bind(args, kwargs)
@@ -795,11 +798,11 @@ class Activation:
             and 0 < x.size < _engine.PARALLEL_MIN
             and x.dtype == _F32
             and x.flags.c_contiguous
-            and out is None
+            and (out is None or (out.flags.c_contiguous and not np.may_share_memory(x, out)))
         ):
             # Small contiguous float32 input along the last axis: one call.
             shape = self._out_shape(tuple(x.shape), p)
-            r = np.empty(shape, dtype=_F32)
+            r = np.empty(shape, dtype=_F32) if out is None else out
             ck(x, r, 0, x.size // x.shape[-1], x.shape[-1], shape[-1])
             return r
         axes = normalize_axes(self.name, "axis", axis, x.ndim)

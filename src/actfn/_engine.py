@@ -547,6 +547,7 @@ def _run_rows(
 
 def _run_c_rows(
     ck: CRowKernel,
+    same: bool,
     blocks: Iterator[tuple[Array, Array]],
     lock: threading.Lock | None,
     length: int,
@@ -573,9 +574,9 @@ def _run_c_rows(
                 xs = np.empty((rows_per, length), dtype=np.float32)
             np.copyto(xs[:nr], xb)
             xb = xs[:nr]
-        if ob.flags.c_contiguous:
+        if ob.flags.c_contiguous and not same:
             ck(xb, ob, 0, nr, length, olen)
-        else:
+        else:  # (through a scratch block: out is strided, or is x itself)
             if os_ is None:
                 os_ = np.empty((rows_per, olen), dtype=np.float32)
             ck(xb, os_[:nr], 0, nr, length, olen)
@@ -625,7 +626,9 @@ def rows(
     run: Callable[..., None]
     if compiled:
         assert ck is not None
-        run = partial(_run_c_rows, ck, blocks)
+        # out=x: results go through a scratch block (a row kernel reads its whole
+        # row before writing, but never writes into its input).
+        run = partial(_run_c_rows, ck, bool(np.may_share_memory(x, out)), blocks)
         tail: tuple[Any, ...] = (length, olen, rows_per)
     else:
         run = partial(_run_rows, fn, blocks)
