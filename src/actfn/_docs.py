@@ -13,10 +13,15 @@ _LIBS = (("keras", "Keras"), ("torch", "PyTorch"), ("jax", "JAX"))
 
 def signature_text(f: Activation) -> str:
     parts = ["x"]
+    keyword_only = False
     for p in f.params:
+        if p.keyword_only and not keyword_only:
+            parts.append("*")
+            keyword_only = True
         default = f.defaults[p.name]
         parts.append(p.name if repr(default) == "REQUIRED" else f"{p.name}={default!r}")
-    return f"{f.name}({', '.join(parts)}, *, out=None)"
+    star = "" if keyword_only else "*, "
+    return f"{f.name}({', '.join(parts)}, {star}out=None)"
 
 
 def docstring(f: Activation) -> str:
@@ -110,7 +115,7 @@ def markdown_table() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for f in ACTIVATIONS.values():
-        sig = signature_text(f).replace(", *, out=None", "")
+        sig = signature_text(f).replace(", *, out=None", "").replace(", out=None", "")
         eq = f.spec.equivalents
         libs = " / ".join(f"`{eq[k].rsplit('.', 1)[-1]}`" if k in eq else "-" for k, _ in _LIBS)
         p = f.properties
