@@ -440,6 +440,49 @@ KN_CLONES static void geglu_f32(const float *restrict x, float *restrict y, Py_s
         geglu_rows(x, y, rows, len, olen, 0);
 }
 
+/* logsumexp over each row (olen = 1): m + log(sum e^(x - m)), m the row's
+ * maximum, the sum in KN_LANES partial sums in double (each term within 3e-9
+ * relative, kn_exp; the sum of positive terms adds n/KN_LANES roundings at
+ * most, 1e-10 relative for a row of 10^7), its log (vm_log, 1e-15) added to m
+ * in double and rounded once.  Terms below e^-110 are taken as e^-110: their
+ * share of a sum of at least 1 is below 1e-47 per term.  A row with a NaN gives
+ * NaN; otherwise a maximum of +inf gives +inf and a row of -inf only -inf, as
+ * the generic form's. */
+KN_CLONES static void logsumexp_f32(const float *restrict x, float *restrict y,
+                                    Py_ssize_t rows, Py_ssize_t len, Py_ssize_t olen,
+                                    const double *restrict P)
+{
+    (void)P;
+    if (olen != 1) /* never from actfn: logsumexp reduces each row to one value */
+        return;
+    for (Py_ssize_t i = 0; i < rows; i++) {
+        const float *r = x + i * len;
+        int odd;
+        float m = row_max(r, len, 1.0f, &odd);
+        double res;
+        if (odd) {
+            int nan = 0;
+            for (Py_ssize_t j = 0; j < len; j++)
+                nan |= r[j] != r[j];
+            res = nan ? (double)__builtin_nanf("") : (double)m;
+        } else {
+            double acc[KN_LANES] = {0};
+            double md = m;
+            Py_ssize_t j = 0;
+            for (; j + KN_LANES <= len; j += KN_LANES)
+                for (int l = 0; l < KN_LANES; l++)
+                    acc[l] += kn_exp((double)r[j + l] - md, SOFTMAX_LO, 0);
+            for (int l = 0; j < len; j++, l++)
+                acc[l] += kn_exp((double)r[j] - md, SOFTMAX_LO, 0);
+            for (int h = KN_LANES / 2; h > 0; h /= 2)
+                for (int l = 0; l < h; l++)
+                    acc[l] += acc[l + h];
+            res = md + vm_log(acc[0]);
+        }
+        y[i] = (float)res;
+    }
+}
+
 const actfn_rows_entry actfn_rows_normalizing[] = {
     {"softmax", "where", softmax_f32},
     {"log_softmax", "where", log_softmax_f32},
@@ -448,5 +491,6 @@ const actfn_rows_entry actfn_rows_normalizing[] = {
     {"swiglu", "", swiglu_f32},
     {"reglu", "", reglu_f32},
     {"geglu", "approximate", geglu_f32},
+    {"logsumexp", "keepdims,where", logsumexp_f32},
     {NULL, NULL, NULL},
 };

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native
 from .._activation import (
     ArrayParam,
     Axis,
@@ -157,6 +158,19 @@ def lse_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any =
         return out
     if length == 0:
         out[...] = -math.inf  # a sum over no entries is 0, its log -inf
+        return out
+    ck = _native.rows("logsumexp", p)
+    if (
+        ck is not None
+        and x.dtype == np.float32
+        and dtype == np.float32
+        and x.flags.c_contiguous
+        and out.flags.c_contiguous
+        and list(axes) == list(range(x.ndim - len(axes), x.ndim))
+    ):
+        # float32 reduced over trailing axes: rows of the contiguous input, one
+        # compiled call (actfn._native) with no scratch memory.
+        ck(x, out, 0, nrows, length, 1)
         return out
     # The results, row by row in C order of the kept axes: out itself viewed flat
     # (rounded once on assignment), or for an out= that has no flat view a float64
