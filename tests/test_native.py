@@ -116,3 +116,21 @@ def test_small_and_empty_shapes(shape: tuple[int, ...]) -> None:
     y = actfn.elu(x)
     assert y.shape == x.shape and y.dtype == np.float32
     assert np.all(y == np.float32(np.expm1(-1.5)))
+
+
+def test_environment_switch() -> None:
+    # ACTFN_NATIVE=0 switches the compiled kernels off for the whole process.
+    import subprocess
+    import sys
+
+    code = "import actfn._native as n; print(n.enabled())"
+    env = dict(os.environ, ACTFN_NATIVE="0")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+    env["ACTFN_NATIVE"] = "1"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(_native.available())
