@@ -545,6 +545,27 @@ def _long_row(xr: Any, orow: Any, gen: np.random.Generator, tau: float, hard: bo
         orow[at] = 1.0
 
 
+def _narrow_softmax(b: Any, noise: Any, tau: float, t: Any) -> Any:
+    """softmax((b + noise)/tau) along the last axis in plain float64, for results
+    rounded to float32 or narrower; None where a perturbed logit is not finite
+    (the careful path gives the limits there).
+
+    z = (b + g)/tau carries two float64 roundings; with |z| < 2^12 (larger
+    take the careful path) its absolute error and max z's are below 2^-40
+    each, so each term e^(z - max z) is within 2^-39 relative, and the sum and
+    the quotient add a few 2^-53: far below the 2^-25 a float32 result can show.
+    """
+    np.add(b, noise, out=t)
+    if tau != 1.0:
+        np.divide(t, tau, out=t)
+    if not np.all(np.abs(t) < 4096.0):  # (also false for NaN and inf)
+        return None
+    np.subtract(t, np.max(t, axis=-1, keepdims=True), out=t)
+    np.exp(t, out=t)
+    np.divide(t, np.sum(t, axis=-1, keepdims=True), out=t)
+    return t
+
+
 def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: Any = None) -> Any:
     """gumbel_softmax of a NumPy array (any real dtype) in bounded memory.
 
@@ -572,7 +593,8 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
                 for r in range(xv.shape[0]):
                     _long_row(xv[r], ov[r], gen, tau, p["hard"])
         return out
-    per = BLOCK // n
+    per = min(BLOCK // n, x.size // n)  # (scratch no larger than the input)
+    narrow = dtype.itemsize < 8
     buf = np.empty(per * n, dtype=np.float64)
     scratch = [np.empty(per * n, dtype=np.float64) for _ in range(3)]
     flags = np.empty(per * n, dtype=np.bool_)
@@ -584,7 +606,9 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
                 np.copyto(b, xb, casting="unsafe")
                 noise = gen.gumbel(size=b.shape)
                 y = None
-                if tau == 1.0:
+                if narrow:
+                    y = _narrow_softmax(b, noise, tau, scratch[0][: b.size].reshape(b.shape))
+                if y is None and tau == 1.0:
                     t = [a[: b.size].reshape(b.shape) for a in scratch]
                     y = _perturbed_softmax_rows(b, noise, t, flags[: b.size].reshape(b.shape))
                 if y is None:
