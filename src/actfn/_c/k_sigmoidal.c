@@ -9,13 +9,13 @@
 #include "kernels.h"
 
 /* sigmoid: 1/(1 + e^-x), a sum of positive terms and a quotient: exp's relative
- * error (2e-13, vm_exp32) plus two roundings, for every x (the generic form's
+ * error (2e-13, vm_exp) plus two roundings, for every x (the generic form's
  * e^-|x| and select keep float64 results exact below the double underflow
- * point; a float32 result is +0 there either way: below x = -709 vm_exp32
+ * point; a float32 result is +0 there either way: below x = -709 vm_exp
  * returns e^709 for e^-x and the quotient, 1.2e-308, rounds to +0 as the true
  * value does).  NaN propagates through exp. */
 ACTFN_EW(sigmoid_f32, {
-    y = 1.0 / (1.0 + vm_exp32(-x));
+    y = 1.0 / (1.0 + vm_exp(-x));
 })
 
 /* hard_sigmoid: clip((x + 3)/6, 0, 1), as the generic form (x + 3 is exact near
@@ -30,12 +30,12 @@ ACTFN_EW(hard_sigmoid_f32, {
 })
 
 /* log_sigmoid: min(x, 0) - log1p(exp(-|x|)), as _numerics.log_sigmoid: two terms
- * of one sign, each good to 2e-13 (vm_exp32, vm_log1p_unit32).  exp(-|x|) is made 0 where float64 exp underflows to 0 (|x| above
+ * of one sign, each good to 2e-13 (vm_exp, vm_log1p_unit32).  exp(-|x|) is made 0 where float64 exp underflows to 0 (|x| above
  * 1075 ln 2, the generic form's 0 - 0 = +0 at large x) rather than vm_exp's
  * stand-in exp(-708), which would round to -0 instead. */
 ACTFN_EW(log_sigmoid_f32, {
     double ax = __builtin_fabs(x);
-    double e = vm_exp32(-ax);
+    double e = vm_exp(-ax);
     e = ax > 745.1332191019412 ? 0.0 : e;
     double m = !(x >= 0.0) ? x : 0.0; /* np.minimum(x, 0.0): +0 at x = -0 */
     y = m - vm_log1p_unit32(e);
@@ -49,11 +49,11 @@ ACTFN_EW(sparse_sigmoid_f32, {
 
 /* tanh: u/(u + 2) with u = expm1(2|x|), sign copied from x (so -0 gives -0 and
  * NaN stays NaN).  u and u + 2 are positive and u carries expm1's relative error
- * (1e-12, vm_expm1_32), so the quotient is good to a few 1e-16 more: no cancellation near 0,
+ * (1e-12, vm_expm1), so the quotient is good to a few 1e-16 more: no cancellation near 0,
  * where u ~ 2|x|.  Above |x| = 354.5 vm_expm1 clamps at e^709, u + 2 == u and
  * the quotient is exactly 1 (tanh rounds to 1 far earlier). */
 ACTFN_EW(tanh_f32, {
-    double u = vm_expm1_32(2.0 * __builtin_fabs(x));
+    double u = vm_expm1(2.0 * __builtin_fabs(x));
     y = __builtin_copysign(u / (u + 2.0), x);
 })
 

@@ -35,7 +35,7 @@ ACTFN_CLONES static void softplus_general_f32(const float *restrict xs, float *r
         double x = xs[i];
         double t = beta * vm_min(vm_max(x, -lim), lim);
         double at = __builtin_fabs(t);
-        double e = vm_exp32(-at);
+        double e = vm_exp(-at);
         e = at > 745.1332191019412 ? 0.0 : e;
         double xp = !(x <= 0.0) ? x : 0.0; /* np.maximum(x, 0.0) */
         double r = xp + vm_log1p_unit32(e) * inv;
@@ -50,7 +50,7 @@ ACTFN_CLONES static void softplus_general_f32(const float *restrict xs, float *r
  * as _numerics.softplus; |x| > 750 also gives e = 0 there). */
 ACTFN_EW(softplus_plain_f32, {
     double ax = __builtin_fabs(x);
-    double e = vm_exp32(-ax);
+    double e = vm_exp(-ax);
     e = ax > 745.1332191019412 ? 0.0 : e;
     double xp = !(x <= 0.0) ? x : 0.0; /* np.maximum(x, 0.0) */
     y = xp + vm_log1p_unit32(e);
@@ -70,7 +70,7 @@ static void softplus_f32(const float *restrict xs, float *restrict ys, Py_ssize_
  * -0 in float32 (|x| e^x < 1e-300).  Above 708 exp(-xm) is vm_exp's stand-in
  * e^-708 and the quotient rounds to xm, as with the true exp. */
 ACTFN_EW(silu_f32, {
-    double r = x / (1.0 + vm_exp32(-x));
+    double r = x / (1.0 + vm_exp(-x));
     y = x < -700.0 ? -0.0 : r;
 })
 
@@ -105,7 +105,7 @@ static void gelu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
  * float32 result is -0 whatever e is). */
 ACTFN_EW(mish_f32, {
     double xc = vm_min(vm_max(x, -2000.0), 40.0);
-    double e = vm_exp32(xc);
+    double e = vm_exp(xc);
     double nn = e * (e + 2.0);
     y = vm_max(x, -800.0) * (nn / (nn + 2.0));
 })

@@ -7,7 +7,7 @@
  * the true value, so the bound of 1 float32 ULP holds as long as e stays far
  * below 2^-25 ~ 3e-8.  The functions here have e below 1e-14 (comments give the
  * argument); the kernels avoid cancellation that would amplify it by more than
- * a few thousand.  The cheaper vm_exp32, vm_expm1_32, vm_log1p_unit32 and
+ * a few thousand.  The cheaper vm_exp, vm_expm1, vm_log1p_unit32 and
  * vm_erfc, for kernels with float32 results, have e below 2e-13, 1e-12, 1e-13
  * and 3e-12: still 10^4 times below 2^-25, so a float32 result rounds to the
  * same value as from the exact one except within 10^-4 ULP of a rounding
@@ -17,7 +17,8 @@
  * Constants: the Cody-Waite split of log 2 is fdlibm's (Sun Microsystems,
  * "Developed at SunPro ... Permission to use, copy, modify, and distribute this
  * software is freely granted, provided that this notice is preserved").  The
- * polynomials are Taylor series (coefficients 1/k!, 2/(2k+1)).
+ * other polynomials are our own Chebyshev fits (exp, erfc) or Taylor series
+ * (log: coefficients 2/(2k+1)).
  */
 #ifndef ACTFN_VMATH_H
 #define ACTFN_VMATH_H
@@ -28,7 +29,6 @@
 static inline double vm_from_bits(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
 static inline uint64_t vm_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
 
-#define VM_SHIFT 0x1.8p52            /* adding it rounds |t| < 2^51 to an integer */
 #define VM_INVLN2 0x1.71547652b82fep0
 #define VM_LN2HI 6.93147180369123816490e-01 /* fdlibm ln2_hi: 32 significant bits */
 #define VM_LN2LO 1.90821492927058770002e-10 /* fdlibm ln2_lo */
@@ -54,62 +54,6 @@ static inline double np_clip(double x, double lo, double hi)
 {
     double t = x < lo ? lo : x;
     return t > hi ? hi : t;
-}
-
-/* e^r - 1 for |r| <= 0.3467 (ln 2 / 2 plus rounding): Taylor series to r^11,
- * truncation r^12/12! < 6e-15 relative; r + r^2 q keeps the leading term exact. */
-static inline double vm_em1_poly(double r)
-{
-    double q = 1.0 / 39916800;
-    q = vm_fma(q, r, 1.0 / 3628800);
-    q = vm_fma(q, r, 1.0 / 362880);
-    q = vm_fma(q, r, 1.0 / 40320);
-    q = vm_fma(q, r, 1.0 / 5040);
-    q = vm_fma(q, r, 1.0 / 720);
-    q = vm_fma(q, r, 1.0 / 120);
-    q = vm_fma(q, r, 1.0 / 24);
-    q = vm_fma(q, r, 1.0 / 6);
-    q = vm_fma(q, r, 0.5);
-    return r + (r * r) * q;
-}
-
-/* x = k ln2 + r with |r| <= 0.3467 and 2^k as a double (x clamped to
- * [-708, 709], where 2^k stays a normal double).  k ln2_hi is exact (k has at
- * most 11 bits, ln2_hi 32), so r carries only ln2_lo's rounding: |error| < 1e-16 k
- * absolute, relative to e^x below 2e-16 after the scaling. */
-static inline double vm_reduce(double x, double *r, double *k)
-{
-    x = vm_max(vm_min(x, 709.0), -708.0);
-    double t = vm_fma(x, VM_INVLN2, VM_SHIFT);
-    double kk = t - VM_SHIFT;
-    int64_t ki = (int64_t)(vm_bits(t) - vm_bits(VM_SHIFT));
-    *r = vm_fma(-kk, VM_LN2LO, vm_fma(-kk, VM_LN2HI, x));
-    *k = kk;
-    return vm_from_bits((uint64_t)(ki + 1023) << 52);
-}
-
-/* exp(x) for x in [-708, 709] (clamped outside: exp(-708) = 3.3e-308 stands
- * for smaller results, which round to 0 in float32 unless multiplied by more
- * than 1e262; exp(709) = 8.2e307 for larger ones, inf once rounded to float32).
- * Relative error: the reduction (2e-16), the series (6e-15), a few roundings. */
-static inline double vm_exp(double x)
-{
-    double r, k;
-    double s = vm_reduce(x, &r, &k);
-    return s + s * vm_em1_poly(r);
-}
-
-/* exp(x) - 1, relative error below 1e-14 for all x: with k = 0 it is the series
- * itself (exact sign of zero: -0 gives -0); otherwise 2^k (e^r - 1) + (2^k - 1),
- * where 2^k - 1 is exact for |k| <= 53 and the two terms cancel by at most a
- * factor 4 (k = 1, r < 0: the result is at least 0.41 against terms below 1.6). */
-static inline double vm_expm1(double x)
-{
-    double r, k;
-    double s = vm_reduce(x, &r, &k);
-    double p = vm_em1_poly(r);
-    p = x == 0.0 ? x : p; /* (the series gives +0 at -0) */
-    return k == 0.0 ? p : s * p + (s - 1.0);
 }
 
 /* log(x) for x >= 0 (subnormal doubles included; log 0 = -inf, log inf = inf).  x = 2^e m with
@@ -159,13 +103,12 @@ static inline double vm_log1p(double u)
     return vm_log(w) + d / w;
 }
 
-/* Cheaper exp and expm1 for kernels with float32 results: relative error below
- * 2e-13 (far below 2^-25, see the top of this file), about 30 operations
- * instead of 37.
+/* exp and expm1: relative error below 2e-13 (far below 2^-25, see the top of
+ * this file).
  *
- * The reduction is vm_reduce's (x clamped to [-708, 709], x = k ln2 + r,
- * |r| <= 0.3466, Cody-Waite with fdlibm's split of ln 2), but 2^k comes from a
- * single shift: t = x/ln2 + (1.5 * 2^52 + 1023) holds k + 1023 (in [2, 2046])
+ * The reduction: x clamped to [-708, 709] (2^k stays a normal double), x = k
+ * ln2 + r, |r| <= 0.3466, Cody-Waite with fdlibm's split of ln 2 (k ln2_hi is
+ * exact: k has at most 11 bits, ln2_hi 32), and 2^k from a single shift: t = x/ln2 + (1.5 * 2^52 + 1023) holds k + 1023 (in [2, 2046])
  * in its low mantissa bits, and shifting t's bits left by 52 puts exactly that
  * in the exponent field, with a zero sign and mantissa.
  * e^r - 1 = r + r^2 q(r) with q of degree 7: a Chebyshev fit of
@@ -174,7 +117,7 @@ static inline double vm_log1p(double u)
  * Horner evaluation: |1 + p(r) - e^r| / e^r < 7.6e-14. */
 #define VM_SHIFT_BIASED (0x1.8p52 + 1023.0) /* exact */
 
-static inline double vm_em1_poly32(double r)
+static inline double vm_em1_poly(double r)
 {
     double q = 2.7625148401325643e-06;
     q = vm_fma(q, r, 2.486788343130254e-05);
@@ -187,7 +130,7 @@ static inline double vm_em1_poly32(double r)
     return r + (r * r) * q;
 }
 
-static inline double vm_reduce32(double x, double *r, double *k)
+static inline double vm_reduce(double x, double *r, double *k)
 {
     x = vm_max(vm_min(x, 709.0), -708.0);
     double t = vm_fma(x, VM_INVLN2, VM_SHIFT_BIASED);
@@ -197,22 +140,26 @@ static inline double vm_reduce32(double x, double *r, double *k)
     return vm_from_bits(vm_bits(t) << 52);
 }
 
-/* exp(x), clamped as vm_exp (exp(-708) stands for smaller results, exp(709) for
- * larger ones); relative error below 2e-13. */
-static inline double vm_exp32(double x)
+/* exp(x) for x in [-708, 709] (clamped outside: exp(-708) = 3.3e-308 stands
+ * for smaller results, which round to 0 in float32 unless multiplied by more
+ * than 1e262; exp(709) = 8.2e307 for larger ones, inf once rounded to
+ * float32); relative error below 2e-13. */
+static inline double vm_exp(double x)
 {
     double r, k;
-    double s = vm_reduce32(x, &r, &k);
-    return s + s * vm_em1_poly32(r);
+    double s = vm_reduce(x, &r, &k);
+    return s + s * vm_em1_poly(r);
 }
 
-/* exp(x) - 1 as vm_expm1 (the same argument: the series itself for k = 0, -0
- * kept; cancellation by at most a factor 4 otherwise), relative error below 1e-12. */
-static inline double vm_expm1_32(double x)
+/* exp(x) - 1, relative error below 1e-12 for all x: with k = 0 it is the
+ * series itself (-0 kept); otherwise 2^k (e^r - 1) + (2^k - 1), where 2^k - 1
+ * is exact for |k| <= 53 and the two terms cancel by at most a factor 4 (k = 1,
+ * r < 0: the result is at least 0.41 against terms below 1.6). */
+static inline double vm_expm1(double x)
 {
     double r, k;
-    double s = vm_reduce32(x, &r, &k);
-    double p = vm_em1_poly32(r);
+    double s = vm_reduce(x, &r, &k);
+    double p = vm_em1_poly(r);
     p = x == 0.0 ? x : p; /* (the series gives +0 at -0) */
     return k == 0.0 ? p : s * p + (s - 1.0);
 }
@@ -250,12 +197,12 @@ static inline double vm_log1p_unit32(double u)
  * erfcx(a) = e^(a^2) erfc(a), and erfc(t) = 2 - erfc(a) for t < 0 (in [1, 2]:
  * no cancellation), written (2 D - e^-w N)/D so that there is one division.
  * Relative error below 3e-12 for t <= 10.6 (2.8e-12 measured against mpmath on
- * a dense grid with these double operations, plus vm_exp32's 2e-13 and the
+ * a dense grid with these double operations, plus vm_exp's 2e-13 and the
  * rounding of w, amplified at most 113 times by exp), far below the 2^-25 a
  * float32 result needs (see the top of this file).  Beyond 10.6 erfc(t) <
  * 2e-51, below every float32; there R is held at R(10.7), within a factor 2.6
  * of erfcx(a) up to the cap a = 27.5, where e^-w is set to 0 (erfc(27.3)
- * underflows in double; vm_exp32 would return e^-708).  NaN gives NaN,
+ * underflows in double; vm_exp would return e^-708).  NaN gives NaN,
  * erfc(inf) = 0, erfc(-inf) = 2.
  *
  * R is N(s)/D(s), both of degree 5, on two pieces chosen per lane by selecting
@@ -284,7 +231,7 @@ static inline double vm_erfc(double t)
     double d1 = far ? 2.8844731878341308 : 1.565537111164609;
     double num = vm_fma(vm_fma(vm_fma(vm_fma(vm_fma(n5, s, n4), s, n3), s, n2), s, n1), s, n0);
     double den = vm_fma(vm_fma(vm_fma(vm_fma(vm_fma(d5, s, d4), s, d3), s, d2), s, d1), s, 1.0);
-    double e = vm_exp32(-w);
+    double e = vm_exp(-w);
     e = a >= 27.5 ? 0.0 : e;
     double en = e * num;
     num = t < 0.0 ? 2.0 * den - en : en;
@@ -317,7 +264,7 @@ static inline double vm_gelu_erf(double x)
 static inline double vm_gelu_tanh(double x)
 {
     double v = GELU_K2 * (x + GELU_C * (x * x) * x);
-    double r = x / (1.0 + vm_exp32(-v));
+    double r = x / (1.0 + vm_exp(-v));
     return x < -30.0 ? -0.0 : r;
 }
 
