@@ -85,11 +85,11 @@ static inline double vm_log(double x)
     q = vm_fma(q, z, 2.0 / 7);
     q = vm_fma(q, z, 2.0 / 5);
     q = vm_fma(q, z, 2.0 / 3);
-    /* log m = 2s + s z q = f - s f + s z q  (2s = f - s f exactly in real arithmetic) */
-    double lm = 2.0 * s + s * (z * q);
+    double lm = 2.0 * s + s * (z * q); /* 2 atanh s = 2s + 2s^3/3 + 2s^5/5 + ... */
     double y = e * VM_LN2HI + (e * VM_LN2LO + lm);
     y = x == __builtin_inf() ? x : y;
-    return y;
+    /* log 0 = -inf; negative and NaN arguments give NaN */
+    return x > 0.0 ? y : (x == 0.0 ? -__builtin_inf() : __builtin_nan(""));
 }
 
 /* log(1 + u) for u >= -1, relative error below 1e-15: w = 1 + u rounded, and the
