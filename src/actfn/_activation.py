@@ -752,10 +752,11 @@ class Activation:
         tuple[dict[str, Any], dict[bool, tuple[_engine.Kernel, bool]], _engine.CKernel | None]
         | None
     ):
-        """The checked parameters for calls without arguments, the engine kernel
-        and native flag for float64 (key False) and float32 (key True) results, and
-        the compiled float32 kernel of an elementwise function (used while
-        :func:`actfn._native.enabled`)."""
+        """For the parameters ``given`` (bound and passed ones): the checked
+        parameters, the engine kernel and native flag for float64 (key False) and
+        float32 (key True) results, and the compiled float32 kernel, elementwise or
+        row (used while :func:`actfn._native.enabled`); None where the fast path
+        does not apply (reductions, array parameters, random draws)."""
         spec = self.spec
         try:
             p = self._check_params(given, partial=False)
