@@ -558,9 +558,10 @@ def _narrow_softmax(b: Any, noise: Any, tau: float, t: Any) -> Any:
     np.add(b, noise, out=t)
     if tau != 1.0:
         np.divide(t, tau, out=t)
-    if not np.all(np.abs(t) < 4096.0):  # (also false for NaN and inf)
+    m = np.max(t, axis=-1, keepdims=True)
+    if not (float(m.max()) < 4096.0 and float(t.min()) > -4096.0):  # (false for NaN too)
         return None
-    np.subtract(t, np.max(t, axis=-1, keepdims=True), out=t)
+    np.subtract(t, m, out=t)
     np.exp(t, out=t)
     np.divide(t, np.sum(t, axis=-1, keepdims=True), out=t)
     return t
@@ -584,7 +585,9 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
     if x.size == 0:
         return out
     gen = Seed.generator(p["rng"])
-    xm, om = np.moveaxis(x, a, -1), np.moveaxis(out, a, -1)
+    last = a == x.ndim - 1
+    xm = x if last else np.moveaxis(x, a, -1)
+    om = out if last else np.moveaxis(out, a, -1)
     n = xm.shape[-1]
     tau = p["tau"]
     if n > BLOCK:
@@ -596,8 +599,8 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
     per = min(BLOCK // n, x.size // n)  # (scratch no larger than the input)
     narrow = dtype.itemsize < 8
     buf = np.empty(per * n, dtype=np.float64)
-    scratch = [np.empty(per * n, dtype=np.float64) for _ in range(3)]
-    flags = np.empty(per * n, dtype=np.bool_)
+    scratch = [np.empty(per * n, dtype=np.float64)]
+    flags = np.empty(0, dtype=np.bool_)
     with np.errstate(all="ignore"):
         for xv, ov in _row_pairs(xm, om):
             for r0 in range(0, xv.shape[0], per):
@@ -609,6 +612,9 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
                 if narrow:
                     y = _narrow_softmax(b, noise, tau, scratch[0][: b.size].reshape(b.shape))
                 if y is None and tau == 1.0:
+                    if len(scratch) == 1:  # (the careful path's scratch, made once)
+                        scratch += [np.empty(per * n, dtype=np.float64) for _ in range(2)]
+                        flags = np.empty(per * n, dtype=np.bool_)
                     t = [a[: b.size].reshape(b.shape) for a in scratch]
                     y = _perturbed_softmax_rows(b, noise, t, flags[: b.size].reshape(b.shape))
                 if y is None:
