@@ -514,6 +514,16 @@ def _row_blocks(xm: Array, om: Array, rows_per: int) -> Iterator[tuple[Array, Ar
             yield xv[r : r + rows_per], ov[r : r + rows_per]
 
 
+def _take(
+    blocks: Iterator[tuple[Array, Array]], lock: threading.Lock | None
+) -> tuple[Array, Array] | None:
+    """The next block of rows (None when done), under the lock shared by threads."""
+    if lock is None:
+        return next(blocks, None)
+    with lock:
+        return next(blocks, None)
+
+
 def _run_rows(
     fn: Kernel,
     blocks: Iterator[tuple[Array, Array]],
@@ -530,11 +540,7 @@ def _run_rows(
             while True:
                 if cancel is not None and cancel.is_set():
                     return
-                if lock is None:
-                    nxt = next(blocks, None)
-                else:
-                    with lock:
-                        nxt = next(blocks, None)
+                nxt = _take(blocks, lock)
                 if nxt is None:
                     return
                 xb, ob = nxt
@@ -560,11 +566,7 @@ def _run_c_rows(
     while True:
         if cancel is not None and cancel.is_set():
             return
-        if lock is None:
-            nxt = next(blocks, None)
-        else:
-            with lock:
-                nxt = next(blocks, None)
+        nxt = _take(blocks, lock)
         if nxt is None:
             return
         xb, ob = nxt

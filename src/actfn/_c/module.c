@@ -43,6 +43,15 @@ static const actfn_rows_entry *rows_at(Py_ssize_t index)
     return NULL;
 }
 
+static int add_entry(PyObject *d, const char *kind, Py_ssize_t k, const char *name,
+                     const char *params)
+{
+    PyObject *v = Py_BuildValue("(sns)", kind, k, params);
+    int r = v == NULL ? -1 : PyDict_SetItemString(d, name, v);
+    Py_XDECREF(v);
+    return r;
+}
+
 /* The kernel table as a dict; built once by the Python side. */
 static PyObject *kernels(PyObject *self, PyObject *noargs)
 {
@@ -53,27 +62,18 @@ static PyObject *kernels(PyObject *self, PyObject *noargs)
         return NULL;
     Py_ssize_t k = 0;
     for (size_t t = 0; t < NTABLES(ew_tables); t++)
-        for (const actfn_ew_entry *e = ew_tables[t]; e->name != NULL; e++, k++) {
-            PyObject *v = Py_BuildValue("(sns)", "ew", k, e->params);
-            if (v == NULL || PyDict_SetItemString(d, e->name, v) < 0) {
-                Py_XDECREF(v);
-                Py_DECREF(d);
-                return NULL;
-            }
-            Py_DECREF(v);
-        }
+        for (const actfn_ew_entry *e = ew_tables[t]; e->name != NULL; e++, k++)
+            if (add_entry(d, "ew", k, e->name, e->params) < 0)
+                goto fail;
     k = 0;
     for (size_t t = 0; t < NTABLES(rows_tables); t++)
-        for (const actfn_rows_entry *e = rows_tables[t]; e->name != NULL; e++, k++) {
-            PyObject *v = Py_BuildValue("(sns)", "rows", k, e->params);
-            if (v == NULL || PyDict_SetItemString(d, e->name, v) < 0) {
-                Py_XDECREF(v);
-                Py_DECREF(d);
-                return NULL;
-            }
-            Py_DECREF(v);
-        }
+        for (const actfn_rows_entry *e = rows_tables[t]; e->name != NULL; e++, k++)
+            if (add_entry(d, "rows", k, e->name, e->params) < 0)
+                goto fail;
     return d;
+fail:
+    Py_DECREF(d);
+    return NULL;
 }
 
 static int parse_params(PyObject *params, double *P)
