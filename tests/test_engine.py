@@ -72,8 +72,11 @@ def _same(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
 
 #: (dtype, kernels): float32 through the compiled kernels (where built) and
 #: through the NumPy kernels; float64 has NumPy kernels only.
+#: "double": compiled, with the AVX-512 kernels of sigmoid, silu and glu off
+#: (where the processor has them, "float32-compiled" runs those instead).
 PATHS = [
     pytest.param(np.float32, True, id="float32-compiled"),
+    pytest.param(np.float32, "double", id="float32-compiled-double"),
     pytest.param(np.float32, False, id="float32-numpy"),
     pytest.param(np.float64, False, id="float64"),
 ]
@@ -82,13 +85,16 @@ PATHS = [
 @pytest.fixture
 def kernels(request: pytest.FixtureRequest) -> Iterator[bool]:
     """Switch the compiled kernels on or off for one test (the ``compiled``
-    parameter); a compiled case where they were not built is skipped."""
-    compiled: bool = request.param
+    parameter, True, False or "double"); a compiled case where they were not
+    built is skipped."""
+    compiled = bool(request.param)
     if compiled and not _native.available():
         pytest.skip("the compiled kernels were not built (see tests/test_native.py)")
     previous = _native.set_enabled(compiled)
+    previous_avx512 = _native.set_avx512(request.param is True)
     yield compiled
     _native.set_enabled(previous)
+    _native.set_avx512(previous_avx512)
 
 
 @pytest.fixture

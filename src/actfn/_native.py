@@ -22,7 +22,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "elementwise", "enabled", "rows", "set_enabled", "table"]
+__all__ = [
+    "available",
+    "avx512",
+    "elementwise",
+    "enabled",
+    "rows",
+    "set_avx512",
+    "set_enabled",
+    "table",
+]
 
 Array = np.ndarray[Any, Any]
 #: ``ck(x, y, start, stop)``: y[start:stop] = f(x[start:stop]) on 1-D float32 arrays.
@@ -60,6 +69,18 @@ def set_enabled(flag: bool) -> bool:
     previous = _enabled
     _enabled = bool(flag) and _cnative is not None
     return previous
+
+
+def avx512() -> bool:
+    """Whether sigmoid, silu and glu run their float32-arithmetic AVX-512 kernels
+    (k_avx512.c: where the processor has AVX-512; the double kernels elsewhere)."""
+    return _cnative is not None and bool(_cnative.avx512())
+
+
+def set_avx512(flag: bool) -> bool:
+    """Switch those AVX-512 kernels on (where the processor has them) or off, for
+    tests and benchmarks; returns the previous setting."""
+    return _cnative is not None and bool(_cnative.avx512(bool(flag)))
 
 
 def table() -> dict[str, tuple[str, tuple[str, ...]]]:

@@ -319,17 +319,27 @@ KN_CLONES static void glu_f32(const float *restrict x, float *restrict y, Py_ssi
     (void)P;
     if (len < 2 * olen) /* never from actfn._native: it passes len = 2 olen */
         return;
+#if ACTFN_HAVE_AVX512
+    const int avx512 = actfn_avx512 == 1; /* k_avx512.c's kernel for the gate */
+#else
+    const int avx512 = 0;
+#define actfn_glu512(a, b, y, n) 0
+#endif
     for (Py_ssize_t i = 0; i < rows; i++) {
         const float *a = x + i * len;
         const float *b = a + olen;
         float *yr = y + i * olen;
         int odd = 0;
-        for (Py_ssize_t j = 0; j < olen; j++) {
-            double aj = a[j], bj = b[j];
-            double e = kn_exp(-fabs(bj), GLU_LO, 1);
-            double g = bj >= 0.0 ? 1.0 : e;
-            yr[j] = (float)((aj * g) / (1.0 + e));
-            odd |= (bj < -700.0) & (fabs(aj) == __builtin_inf());
+        if (avx512) {
+            odd = actfn_glu512(a, b, yr, olen);
+        } else {
+            for (Py_ssize_t j = 0; j < olen; j++) {
+                double aj = a[j], bj = b[j];
+                double e = kn_exp(-fabs(bj), GLU_LO, 1);
+                double g = bj >= 0.0 ? 1.0 : e;
+                yr[j] = (float)((aj * g) / (1.0 + e));
+                odd |= (bj < -700.0) & (fabs(aj) == __builtin_inf());
+            }
         }
         if (odd)
             for (Py_ssize_t j = 0; j < olen; j++)

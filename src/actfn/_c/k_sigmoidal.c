@@ -14,9 +14,22 @@
  * point; a float32 result is +0 there either way: below x = -709 vm_exp
  * returns e^709 for e^-x and the quotient, 1.2e-308, rounds to +0 as the true
  * value does).  NaN propagates through exp. */
-ACTFN_EW(sigmoid_f32, {
+ACTFN_EW(sigmoid_f64, {
     y = 1.0 / (1.0 + vm_exp(-x));
 })
+
+/* With AVX-512: the float32-arithmetic kernel of k_avx512.c (same bound). */
+static void sigmoid_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                        const double *restrict P)
+{
+#if ACTFN_HAVE_AVX512
+    if (actfn_avx512 == 1) {
+        actfn_sigmoid512(xs, ys, n);
+        return;
+    }
+#endif
+    sigmoid_f64(xs, ys, n, P);
+}
 
 /* hard_sigmoid: clip((x + 3)/6, 0, 1), as the generic form (x + 3 is exact near
  * -3), with the division by 6 a multiplication by 1/6 rounded (one more double

@@ -69,10 +69,23 @@ static void softplus_f32(const float *restrict xs, float *restrict ys, Py_ssize_
  * -700 the generic form's tail (x e^x, scaled) and this quotient both round to
  * -0 in float32 (|x| e^x < 1e-300).  Above 708 exp(-xm) is vm_exp's stand-in
  * e^-708 and the quotient rounds to xm, as with the true exp. */
-ACTFN_EW(silu_f32, {
+ACTFN_EW(silu_f64, {
     double r = x / (1.0 + vm_exp(-x));
     y = x < -700.0 ? -0.0 : r;
 })
+
+/* With AVX-512: the float32-arithmetic kernel of k_avx512.c (same bound). */
+static void silu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                     const double *restrict P)
+{
+#if ACTFN_HAVE_AVX512
+    if (actfn_avx512 == 1) {
+        actfn_silu512(xs, ys, n);
+        return;
+    }
+#endif
+    silu_f64(xs, ys, n, P);
+}
 
 /* hard_silu: max(x, -3) * clip((x + 3)/6, 0, 1), the generic form's operations
  * (-inf gives -3 * 0 = -0), but for the division by 6, a multiplication by 1/6

@@ -1,7 +1,8 @@
 /* The kernel tables: one per family file (k_<family>.c), gathered by module.c.
  *
  * An elementwise kernel maps n float32 inputs to n float32 results, computing
- * in double and rounding once (see vmath.h).  x and y never alias (the driver
+ * in double and rounding once (see vmath.h); k_avx512.c's kernels, where the
+ * processor has AVX-512, compute in float32 with two-float sums instead.  x and y never alias (the driver
  * in module.c copies through a buffer when the caller passes out=x).  P holds
  * the activation's parameters that the entry names, in that order, as doubles:
  * a parameter that is None arrives as NaN, booleans as 0 or 1.
@@ -67,6 +68,23 @@ typedef struct {
             ys[i] = (float)y;                                                      \
         }                                                                          \
     }
+
+/* Float32-arithmetic kernels for processors with AVX-512 (k_avx512.c): built
+ * with GCC or Clang on x86-64; used where actfn_avx512 is 1 (set when the
+ * module loads, from the processor; actfn._cnative.avx512 switches it). */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define ACTFN_HAVE_AVX512 1
+extern int actfn_avx512;
+int actfn_avx512_supported(void);
+void actfn_sigmoid512(const float *restrict x, float *restrict y, Py_ssize_t n);
+void actfn_silu512(const float *restrict x, float *restrict y, Py_ssize_t n);
+int actfn_glu512(const float *restrict a, const float *restrict b, float *restrict y,
+                 Py_ssize_t n);
+void actfn_check512(int kind, uint64_t lo, uint64_t hi, double *maxerr, float *worst,
+                    int64_t *bad);
+#else
+#define ACTFN_HAVE_AVX512 0
+#endif
 
 /* Each family's table, ended by an entry whose name is NULL. */
 extern const actfn_ew_entry actfn_ew_rectifiers[];

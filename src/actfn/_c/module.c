@@ -7,7 +7,9 @@
  *   rows(index, params, x, y, start, stop, len, olen)
  *       rows start..stop-1 of x (len floats each) into y (olen floats each)
  * Both release the GIL while they compute, so the engine's threads run them at
- * once.  The Python side (actfn/_native.py) checks dtypes and layouts; this
+ * once.  Two more, for tests and measurements of k_avx512.c's kernels:
+ *   avx512(flag=None) -> whether they are used (flag: switch them on or off)
+ *   check512(kind, lo, hi) -> (max ULP error, worst input, mismatches)  The Python side (actfn/_native.py) checks dtypes and layouts; this
  * file checks only what would make it read or write out of bounds.
  */
 #include "kernels.h"
@@ -191,11 +193,71 @@ done:
     return result;
 }
 
+/* avx512(flag=None): whether sigmoid, silu and glu take k_avx512.c's kernels;
+ * a flag switches them on (where the processor has AVX-512) or off.  Returns the
+ * setting before the call. */
+static PyObject *avx512(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *flag = Py_None;
+    if (!PyArg_ParseTuple(args, "|O", &flag))
+        return NULL;
+#if ACTFN_HAVE_AVX512
+    int previous = actfn_avx512 == 1;
+    if (flag != Py_None) {
+        int on = PyObject_IsTrue(flag);
+        if (on < 0)
+            return NULL;
+        actfn_avx512 = on && actfn_avx512_supported();
+    }
+    return PyBool_FromLong(previous);
+#else
+    if (flag != Py_None && PyObject_IsTrue(flag) < 0)
+        return NULL;
+    Py_RETURN_FALSE;
+#endif
+}
+
+/* check512(kind, lo, hi): k_avx512.c's kernel `kind` (0 sigmoid, 1 silu, 2 glu)
+ * against the double formula for the float32 bit patterns in [lo, hi). */
+static PyObject *check512(PyObject *self, PyObject *args)
+{
+    (void)self;
+    int kind;
+    unsigned long long lo, hi;
+    if (!PyArg_ParseTuple(args, "iKK", &kind, &lo, &hi))
+        return NULL;
+#if ACTFN_HAVE_AVX512
+    if (kind < 0 || kind > 2 || hi > (1ULL << 32) || lo > hi) {
+        PyErr_SetString(PyExc_ValueError, "check512: kind 0, 1 or 2 and 0 <= lo <= hi <= 2**32");
+        return NULL;
+    }
+    if (!actfn_avx512_supported()) {
+        PyErr_SetString(PyExc_RuntimeError, "check512: this processor has no AVX-512");
+        return NULL;
+    }
+    double maxerr;
+    float worst;
+    int64_t bad;
+    Py_BEGIN_ALLOW_THREADS
+    actfn_check512(kind, lo, hi, &maxerr, &worst, &bad);
+    Py_END_ALLOW_THREADS
+    return Py_BuildValue("(ddL)", maxerr, (double)worst, (long long)bad);
+#else
+    PyErr_SetString(PyExc_RuntimeError, "check512: built without the AVX-512 kernels");
+    return NULL;
+#endif
+}
+
 static PyMethodDef methods[] = {
     {"kernels", kernels, METH_NOARGS, "The compiled kernels: {name: (kind, index, params)}."},
     {"ew", ew, METH_VARARGS, "ew(index, params, x, y, start, stop): an elementwise kernel."},
     {"rows", rows, METH_VARARGS,
      "rows(index, params, x, y, start, stop, len, olen): a row kernel."},
+    {"avx512", avx512, METH_VARARGS,
+     "avx512(flag=None): whether sigmoid, silu and glu use their AVX-512 kernels."},
+    {"check512", check512, METH_VARARGS,
+     "check512(kind, lo, hi): (max ULP error, worst input, mismatches) of an AVX-512 kernel."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -204,4 +266,10 @@ static struct PyModuleDef moduledef = {
     methods,
 };
 
-PyMODINIT_FUNC PyInit__cnative(void) { return PyModule_Create(&moduledef); }
+PyMODINIT_FUNC PyInit__cnative(void)
+{
+#if ACTFN_HAVE_AVX512
+    actfn_avx512 = actfn_avx512_supported();
+#endif
+    return PyModule_Create(&moduledef);
+}

@@ -1,0 +1,293 @@
+/* sigmoid, silu and glu's gate in float32 arithmetic, for x86-64 processors
+ * with AVX-512 (16 lanes per instruction where double gets 8).
+ *
+ * The double kernels (k_sigmoidal.c, k_smooth.c, k_normalizing.c) spend most
+ * of their time in a double exp and a double division; these compute the same
+ * quantity, m sigmoid(x) (m = 1, x, or glu's a), with float operations, keeping
+ * the intermediate values that need it as unevaluated sums of two floats:
+ *
+ *   E = e^-|x| = 2^k (T + t)       T = 2^(j/16) rounded to float (a table of 16,
+ *                                  one permute); t carries T's rounding and
+ *                                  T (e^r - 1), |r| <= ln2/32
+ *   D = 1 + E  = dh + dl           exact sum (Fast2Sum: 1 >= 2^k T) plus t
+ *   1/D        = q (1 + s)         q = 1/dh rounded, s from the exact residual
+ *                                  1 - dh q (an fma) and dl: s = e + e^2
+ *   m q        = ph + pl           exact product (an fma)
+ *
+ * x >= 0: m/D = ph + (ph s + pl), rounded once at the end.
+ * x <  0: m E/D = 2^k (ph T + (pl T + ph (T s + t))): the first product is
+ *         exact inside the last fma, the scaling by 2^k (vscalefps) rounds
+ *         once more only where the result is subnormal.
+ *
+ * Error (before the final rounding), relative to the result: e^r - 1 by
+ * r + r^2 (1/2 + r/6 + r^2/24), truncation below r^5/120 < 4e-11; r = -|x| -
+ * m ln2/16 in two steps with ln2/16 = hi + lo (hi of 11 bits, so m hi is exact
+ * for |m| <= 4617, |x| <= 200) and the second step rounded: below 2^-24 |r| <
+ * 1.3e-9, plus lo's own error, m 8e-13 < 3.7e-9; the roundings of t, dl and the
+ * correction terms, each 2^-24 times a term below 0.05 of the result: about
+ * 1e-8 in all, against the 2^-25 = 3e-8 that would move a float32 result by a
+ * whole ULP: every result is within 1 ULP (about 0.5 + 0.15 at most).  The
+ * bound is checked rather than only argued: actfn._cnative.check512 compares
+ * these kernels with the double formula over all 2^32 float32 inputs
+ * (tests/test_native.py).
+ *
+ * Special values: |x| is clamped at 200 (NaN kept), where e^-200 times any
+ * float32 multiplier rounds to 0; silu's multiplier is max(x, -200) for the
+ * same reason (silu(-inf) = -0); where m q is 0 or infinite the result is m q
+ * itself (signed zeros and infinities, which the correction terms would turn
+ * into NaN or the wrong zero).  NaN gives NaN.
+ *
+ * Only this file uses AVX-512 instructions, in functions compiled for them; the
+ * others call them only when actfn_avx512 says the processor has them
+ * (otherwise, and on other compilers and processors, the double kernels run).
+ */
+#include "kernels.h"
+
+#if ACTFN_HAVE_AVX512
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+
+int actfn_avx512 = -1;
+
+int actfn_avx512_supported(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0; /* (a bit mask: nonzero) */
+}
+
+/* 2^(j/16) / 2 as hi + lo (mpmath, 50 digits; hi the nearest float, lo the
+ * nearest float to the rest): halved so that m T never overflows (T < 1). */
+static const float T_HI[16] = {
+    0x1p-1f,         0x1.0b5586p-1f, 0x1.172b84p-1f, 0x1.2387a6p-1f, 0x1.306fep-1f,  0x1.3dea64p-1f,
+    0x1.4bfdaep-1f,  0x1.5ab07ep-1f, 0x1.6a09e6p-1f, 0x1.7a1148p-1f, 0x1.8ace54p-1f, 0x1.9c4918p-1f,
+    0x1.ae89fap-1f,  0x1.c199bep-1f, 0x1.d5818ep-1f, 0x1.ea4afap-1f,
+};
+static const float T_LO[16] = {
+    0.0f,            0x1.9f3122p-26f,  -0x1.c15742p-28f, 0x1.ceac48p-26f,
+    0x1.4636e2p-26f, 0x1.824684p-26f,  -0x1.593abcp-26f, -0x1.5bd5ecp-28f,
+    0x1.9fcef4p-27f, -0x1.829fdp-26f,  0x1.15506ep-28f,  0x1.51f848p-28f,
+    -0x1.a94b14p-27f, -0x1.3d56b2p-28f, -0x1.822dbcp-28f, 0x1.52486cp-28f,
+};
+
+#define SIG_CLAMP 200.0f
+#define SIG_SHIFT 0x1.8p23f           /* adding it rounds to an integer */
+#define SIG_16_LN2 0x1.715476p+4f     /* 16/ln 2 */
+#define SIG_LN2_16_HI 0x1.62cp-5f     /* ln2/16: 11 bits */
+#define SIG_LN2_16_LO 0x1.217f7ep-16f /* the rest, rounded */
+
+#define INLINE512 AVX512 static inline __attribute__((always_inline))
+
+/* m sigmoid(x) for 16 lanes (see the top of this file); mode (a constant where
+ * it is inlined): 0 for m = 1 or any m with |m| in [2^-60, inf) (no special
+ * case), 1 silu (m = max(x, -200)), 2 glu (any m). */
+INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
+{
+    const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(SIG_SHIFT);
+    __m512 a = _mm512_min_ps(_mm512_set1_ps(SIG_CLAMP), _mm512_abs_ps(x)); /* NaN kept */
+    /* -a = n ln2/16 + r, n = 16 k + j (k <= 0, 0 <= j < 16) */
+    __m512 t = _mm512_fmadd_ps(a, _mm512_set1_ps(-SIG_16_LN2), shift);
+    __m512 n = _mm512_sub_ps(t, shift);
+    __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(SIG_LN2_16_HI), a); /* -a - n hi, exact */
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_LO), r);
+    __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(shift));
+    /* k + 1: the table holds T/2 */
+    __m512 k = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_srai_epi32(ni, 4), _mm512_set1_epi32(1)));
+    __m512 th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
+    __m512 tl = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_LO));
+    __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 24), _mm512_set1_ps(1.0f / 6));
+    c = _mm512_fmadd_ps(c, r, _mm512_set1_ps(0.5f));
+    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r); /* e^r - 1 */
+    __m512 tt = _mm512_fmadd_ps(th, p, tl);                /* E = 2^(k+1) (th + tt) */
+    __m512 A = _mm512_scalef_ps(th, k), B = _mm512_scalef_ps(tt, k);
+    __m512 dh = _mm512_add_ps(one, A); /* 1 >= A: dh + (A - (dh - 1)) = 1 + A exactly */
+    __m512 dl = _mm512_add_ps(_mm512_sub_ps(A, _mm512_sub_ps(dh, one)), B);
+    __m512 q = _mm512_div_ps(one, _mm512_add_ps(dh, dl));
+    /* 1 - D q: |dl| reaches 0.011 dh (e^r - 1 in it), so 1 - dh q is about dl/D
+     * and rounds (2^-31 relative error), then the rest is exact */
+    __m512 e = _mm512_fnmadd_ps(dh, q, one);
+    e = _mm512_fnmadd_ps(dl, q, e);
+    __m512 s = _mm512_fmadd_ps(e, e, e);     /* 1/D = q (1 + s), error e^3 */
+    /* glu: a tiny m (below 2^-60) taken times 2^64, so that m q = ph + pl
+     * exactly (no subnormal), and the result times 2^-64 (rounded once there) */
+    __mmask16 tiny = 0;
+    __m512 sc = _mm512_setzero_ps();
+    if (mode == 2) {
+        tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(m), _mm512_set1_ps(0x1p-60f), _CMP_LT_OQ);
+        sc = _mm512_maskz_mov_ps(tiny, _mm512_set1_ps(64.0f));
+        m = _mm512_mask_mul_ps(m, tiny, m, _mm512_set1_ps(0x1p64f));
+        k = _mm512_sub_ps(k, sc);
+    }
+    __m512 ph = _mm512_mul_ps(m, q);
+    __m512 pl = _mm512_fmsub_ps(m, q, ph); /* m q = ph + pl */
+    __m512 pos = _mm512_add_ps(ph, _mm512_fmadd_ps(ph, s, pl));
+    if (mode == 2)
+        pos = _mm512_scalef_ps(pos, _mm512_sub_ps(_mm512_setzero_ps(), sc));
+    __m512 cn = _mm512_fmadd_ps(pl, th, _mm512_mul_ps(ph, _mm512_fmadd_ps(th, s, tt)));
+    __m512 neg = _mm512_scalef_ps(_mm512_fmadd_ps(ph, th, cn), k);
+    __mmask16 below = _mm512_cmplt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512());
+    __m512 y = _mm512_mask_blend_ps(below, pos, neg);
+    if (mode == 1) {
+        /* silu: x/2 for |x| < 2^-60 (x^2/4 is below half its ULP; signed zeros
+         * kept), +inf for +inf (-inf: m = -200 gives -0) */
+        __m512 ax = _mm512_abs_ps(x);
+        __mmask16 small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-60f), _CMP_LT_OQ);
+        y = _mm512_mask_mul_ps(y, small, x, _mm512_set1_ps(0.5f));
+        y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(__builtin_inff()), _CMP_EQ_OQ), x);
+    }
+    if (mode == 2) {
+        /* m q zero or infinite: itself (signed zeros, infinities) */
+        __m512 aph = _mm512_abs_ps(ph);
+        __mmask16 edge = _mm512_cmp_ps_mask(aph, _mm512_setzero_ps(), _CMP_EQ_OQ) |
+                         _mm512_cmp_ps_mask(aph, _mm512_set1_ps(__builtin_inff()), _CMP_EQ_OQ);
+        y = _mm512_mask_blend_ps(edge, y, ph);
+    }
+    return y;
+}
+
+/* kind 0: sigmoid, 1: silu */
+INLINE512 __m512 sig_kind(__m512 v, int kind)
+{
+    __m512 m = kind ? _mm512_max_ps(_mm512_set1_ps(-SIG_CLAMP), v) : _mm512_set1_ps(1.0f);
+    return sig_times(v, m, kind);
+}
+
+/* Whether some lane of m is 0, tiny (below 2^-60), infinite or NaN: the rare
+ * vectors that need mode 1 or 2 (the others take mode 0, fewer operations). */
+INLINE512 __mmask16 special(__m512 m)
+{
+    __m512 am = _mm512_abs_ps(m);
+    return _mm512_cmp_ps_mask(am, _mm512_set1_ps(0x1p-60f), _CMP_LT_OQ) |
+           _mm512_cmp_ps_mask(am, _mm512_set1_ps(0x1.fffffep127f), _CMP_NLE_UQ);
+}
+
+INLINE512 void sig_loop(const float *restrict x, float *restrict y, Py_ssize_t n, int kind)
+{
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        if (kind == 1 && !special(v))
+            _mm512_storeu_ps(y + i, sig_times(v, v, 0));
+        else
+            _mm512_storeu_ps(y + i, sig_kind(v, kind));
+    }
+    if (i < n) {
+        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
+        __m512 v = _mm512_maskz_loadu_ps(tail, x + i);
+        _mm512_mask_storeu_ps(y + i, tail, sig_kind(v, kind));
+    }
+}
+
+AVX512 void actfn_sigmoid512(const float *restrict x, float *restrict y, Py_ssize_t n)
+{
+    sig_loop(x, y, n, 0);
+}
+
+AVX512 void actfn_silu512(const float *restrict x, float *restrict y, Py_ssize_t n)
+{
+    sig_loop(x, y, n, 1);
+}
+
+/* y[j] = a[j] sigmoid(b[j]); returns whether some b[j] < -700 has an infinite
+ * a[j] (glu's caller then applies the generic form's rule there). */
+AVX512 int actfn_glu512(const float *restrict a, const float *restrict b, float *restrict y,
+                        Py_ssize_t n)
+{
+    __mmask16 odd = 0;
+    const __m512 lim = _mm512_set1_ps(-700.0f), inf = _mm512_set1_ps(__builtin_inff());
+    for (Py_ssize_t i = 0; i < n; i += 16) {
+        __mmask16 live = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 av = _mm512_maskz_loadu_ps(live, a + i), bv = _mm512_maskz_loadu_ps(live, b + i);
+        if (special(av) & live) {
+            _mm512_mask_storeu_ps(y + i, live, sig_times(bv, av, 2));
+            odd |= _mm512_cmp_ps_mask(bv, lim, _CMP_LT_OQ) &
+                   _mm512_cmp_ps_mask(_mm512_abs_ps(av), inf, _CMP_EQ_OQ);
+        } else {
+            _mm512_mask_storeu_ps(y + i, live, sig_times(bv, av, 0));
+        }
+    }
+    return odd != 0;
+}
+
+/* The double formula these kernels stand for (relative error below 2e-13, vmath.h);
+ * silu is -0 below -700, as its generic form. */
+ACTFN_CLONES static void reference(int kind, const float *restrict x, const float *restrict m,
+                                   double *restrict ref, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double xi = x[i];
+        double s = 1.0 / (1.0 + vm_exp(-xi));
+        double r = kind == 0 ? s : (kind == 1 ? xi * s : m[i] * s);
+        ref[i] = kind == 1 && xi < -700.0 ? -0.0 : r;
+    }
+}
+
+/* The error of y against ref in float32 ULPs at ref (2^-149 below the normal
+ * range), 0 where either is not finite; counts in *bad those where they are not
+ * both NaN and differ. */
+ACTFN_CLONES static double block_error(const float *restrict y, const double *restrict ref,
+                                       double *restrict err, Py_ssize_t n, int64_t *bad)
+{
+    double worst = 0.0;
+    int64_t b = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double yi = y[i], ri = ref[i];
+        double ulp = vm_from_bits(vm_bits(ri) & 0x7ff0000000000000ULL) * 0x1p-23;
+        ulp = vm_max(ulp, 0x1p-149);
+        int finite = __builtin_fabs(yi) <= 0x1.fffffep127 && __builtin_fabs(ri) <= 0x1p200;
+        double e = finite ? __builtin_fabs(yi - ri) / ulp : 0.0;
+        err[i] = e;
+        worst = vm_max(worst, e);
+        b += !finite && !(yi != yi && ri != ri) && yi != ri;
+    }
+    *bad += b;
+    return worst;
+}
+
+/* Compare kind 0 (sigmoid), 1 (silu) or 2 (glu, with a multiplier derived from
+ * each input's bits) with the double formula for the float32 inputs whose bit
+ * patterns lie in [lo, hi).  Finite results: the largest error in ULPs of the
+ * reference (and an input where it occurs); the others (NaN, infinities) must
+ * match exactly, and `bad` counts those that do not. */
+void actfn_check512(int kind, uint64_t lo, uint64_t hi, double *maxerr, float *worst,
+                    int64_t *bad)
+{
+    enum { N = 4096 };
+    float x[N], m[N], y[N];
+    double ref[N], err[N];
+    *maxerr = 0.0;
+    *worst = 0.0f;
+    *bad = 0;
+    for (uint64_t base = lo; base < hi; base += N) {
+        Py_ssize_t n = hi - base < N ? (Py_ssize_t)(hi - base) : N;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint32_t bits = (uint32_t)(base + (uint64_t)i);
+            memcpy(x + i, &bits, 4);
+            /* glu: a multiplier spread over the float32 range (a hash of the bits) */
+            uint32_t h = bits * 2654435761u;
+            h ^= h >> 15;
+            memcpy(m + i, &h, 4);
+            m[i] = m[i] != m[i] ? 1.5f : m[i];
+        }
+        if (kind == 2)
+            actfn_glu512(m, x, y, n);
+        else if (kind == 1)
+            actfn_silu512(x, y, n);
+        else
+            actfn_sigmoid512(x, y, n);
+        reference(kind, x, m, ref, n);
+        double w = block_error(y, ref, err, n, bad);
+        if (w > *maxerr) {
+            *maxerr = w;
+            for (Py_ssize_t i = 0; i < n; i++)
+                if (err[i] == w) {
+                    *worst = x[i];
+                    break;
+                }
+        }
+    }
+}
+
+#endif
