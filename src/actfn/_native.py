@@ -72,7 +72,8 @@ def set_enabled(flag: bool) -> bool:
 
 
 def avx512() -> bool:
-    """Whether sigmoid, silu and glu run their float32-arithmetic AVX-512 kernels
+    """Whether sigmoid, silu, glu and softplus (beta 1, no threshold) run their
+    float32-arithmetic AVX-512 kernels
     (k_avx512.c: where the processor has AVX-512; the double kernels elsewhere)."""
     return _cnative is not None and bool(_cnative.avx512())
 

@@ -81,8 +81,8 @@ static const float T_LO[16] = {
 #define INLINE512 AVX512 static inline __attribute__((always_inline))
 
 /* m sigmoid(x) for 16 lanes (see the top of this file); mode (a constant where
- * it is inlined): 0 for m = 1 or any m with |m| in [2^-60, inf) (no special
- * case), 1 silu (m = max(x, -200)), 2 glu (any m). */
+ * it is inlined): 0 for any m with |m| in [2^-60, inf) (no special case), 1
+ * silu (m = max(x, -200)), 2 glu (any m), 3 sigmoid (m = 1: m q = q). */
 INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
 {
     const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(SIG_SHIFT);
@@ -120,12 +120,18 @@ INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
         m = _mm512_mask_mul_ps(m, tiny, m, _mm512_set1_ps(0x1p64f));
         k = _mm512_sub_ps(k, sc);
     }
-    __m512 ph = _mm512_mul_ps(m, q);
-    __m512 pl = _mm512_fmsub_ps(m, q, ph); /* m q = ph + pl */
-    __m512 pos = _mm512_add_ps(ph, _mm512_fmadd_ps(ph, s, pl));
+    __m512 ph = q, pl = _mm512_setzero_ps(); /* m q = ph + pl */
+    if (mode != 3) {
+        ph = _mm512_mul_ps(m, q);
+        pl = _mm512_fmsub_ps(m, q, ph);
+    }
+    __m512 pos = mode == 3 ? _mm512_fmadd_ps(q, s, q)
+                           : _mm512_add_ps(ph, _mm512_fmadd_ps(ph, s, pl));
     if (mode == 2)
         pos = _mm512_scalef_ps(pos, _mm512_sub_ps(_mm512_setzero_ps(), sc));
-    __m512 cn = _mm512_fmadd_ps(pl, th, _mm512_mul_ps(ph, _mm512_fmadd_ps(th, s, tt)));
+    __m512 cn = _mm512_mul_ps(ph, _mm512_fmadd_ps(th, s, tt));
+    if (mode != 3)
+        cn = _mm512_fmadd_ps(pl, th, cn);
     __m512 neg = _mm512_scalef_ps(_mm512_fmadd_ps(ph, th, cn), k);
     __mmask16 below = _mm512_cmplt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512());
     __m512 y = _mm512_mask_blend_ps(below, pos, neg);
@@ -151,7 +157,7 @@ INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
 INLINE512 __m512 sig_kind(__m512 v, int kind)
 {
     __m512 m = kind ? _mm512_max_ps(_mm512_set1_ps(-SIG_CLAMP), v) : _mm512_set1_ps(1.0f);
-    return sig_times(v, m, kind);
+    return sig_times(v, m, kind ? 1 : 3);
 }
 
 /* Whether some lane of m is 0, tiny (below 2^-60), infinite or NaN: the rare
@@ -211,7 +217,115 @@ AVX512 int actfn_glu512(const float *restrict a, const float *restrict b, float 
     return odd != 0;
 }
 
-/* The double formula these kernels stand for (relative error below 2e-13, vmath.h);
+/* ------------------------------------------------------------------ softplus
+ * softplus(x) = max(x, 0) + L, L = log(1 + E), E = e^-|x|, for beta = 1 and
+ * no threshold (the default):
+ *
+ *   D = 1 + E = dh + dl        as in sig_times, then normalised (Fast2Sum)
+ *   log D = -log c + log1p(z)  c = RN(1/(1 + j/16)), j = round(16 (dh - 1)) in
+ *                              0..16 (c = 1 for j = 0: small E loses nothing),
+ *                              -log c = LH + LL from a table, dh c = ph + pl
+ *                              exactly, z = (ph - 1) + pl, |z| <= 1/32
+ *   log(D c) = log1p(zh) + log1p(u), D c = 1 + zh + zl, zl = pl + Dl c,
+ *              u = zl / (1 + zh) = zl (1 - zh + zh^2): log1p(zh) = zh + zh^2
+ *              Q(zh), Q to degree 4 (truncation below 1/32^6 / 7 < 2e-10
+ *              relative), log1p(u) = u - u^2/2.  Where E < 2^-10, zh = A and
+ *              zl = B (E = A + B, c = 1): there Dh - 1 keeps few bits of E, and
+ *              B, up to 0.022 A, needs its u^2/2.
+ *   y = max(x, 0) + (LH + zh) + the small terms: two exact sums (Fast2Sum:
+ *       LH = 0 or LH > |zh|; the larger of max(x, 0) and LH + zh first), then
+ *       the small terms added, one rounding at the end.
+ *
+ * Where k < -124 (|x| > 86), L = E to float32 precision (E^2/2 below 2^-240) and
+ * E is rounded once from th + tt (2^-25 relative, exact scaling or one more
+ * rounding into the subnormal range).  +inf gives +inf; NaN gives NaN.  Checked
+ * like the others over every float32 input (at most 0.79 ULP, see check512). */
+static const float SP_C[32] = {
+    0x1p+0f,        0x1.e1e1e2p-1f, 0x1.c71c72p-1f, 0x1.af286cp-1f, 0x1.99999ap-1f, 0x1.861862p-1f,
+    0x1.745d18p-1f, 0x1.642c86p-1f, 0x1.555556p-1f, 0x1.47ae14p-1f, 0x1.3b13b2p-1f, 0x1.2f684cp-1f,
+    0x1.24924ap-1f, 0x1.1a7b96p-1f, 0x1.111112p-1f, 0x1.08421p-1f,  0x1p-1f,
+};
+static const float SP_LH[32] = {
+    0.0f,           0x1.f0a30ap-5f, 0x1.e27074p-4f, 0x1.5ff306p-3f, 0x1.c8ff7ap-3f, 0x1.1675cap-2f,
+    0x1.4618bap-2f, 0x1.739d7ep-2f, 0x1.9f323cp-2f, 0x1.c8ff7ep-2f, 0x1.f128f4p-2f, 0x1.0be72ep-1f,
+    0x1.1e85f4p-1f, 0x1.307d74p-1f, 0x1.41d8fcp-1f, 0x1.52a2d4p-1f, 0x1.62e43p-1f,
+};
+static const float SP_LL[32] = {
+    0.0f,           0x1.162a76p-37f,  0x1.c55e5cp-29f, 0x1.4f27aap-32f,  0x1.e6a68ap-29f,
+    -0x1.0a8b3ep-27f, 0x1.0e2f66p-29f, 0x1.5de804p-29f, 0x1.97f30ap-27f,  -0x1.959768p-32f,
+    -0x1.0a1f2p-27f, 0x1.295418p-32f, 0x1.9c1036p-27f,  -0x1.561de8p-26f, 0x1.88ce58p-26f,
+    -0x1.34874ap-26f, -0x1.05c61p-29f,
+};
+
+INLINE512 __m512 softplus16(__m512 x)
+{
+    const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(SIG_SHIFT);
+    __m512 a = _mm512_min_ps(_mm512_set1_ps(SIG_CLAMP), _mm512_abs_ps(x)); /* NaN kept */
+    __m512 t = _mm512_fmadd_ps(a, _mm512_set1_ps(-SIG_16_LN2), shift);
+    __m512 n = _mm512_sub_ps(t, shift);
+    __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(SIG_LN2_16_HI), a);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_LO), r);
+    __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(shift));
+    __m512i ki = _mm512_add_epi32(_mm512_srai_epi32(ni, 4), _mm512_set1_epi32(1));
+    __m512 k = _mm512_cvtepi32_ps(ki);
+    __m512 th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
+    __m512 tl = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_LO));
+    __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 24), _mm512_set1_ps(1.0f / 6));
+    c = _mm512_fmadd_ps(c, r, _mm512_set1_ps(0.5f));
+    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r);
+    __m512 tt = _mm512_fmadd_ps(th, p, tl); /* E = 2^k (th + tt) */
+    __m512 A = _mm512_scalef_ps(th, k), B = _mm512_scalef_ps(tt, k);
+    __m512 dh = _mm512_add_ps(one, A);
+    __m512 dl = _mm512_add_ps(_mm512_sub_ps(A, _mm512_sub_ps(dh, one)), B);
+    __m512 Dh = _mm512_add_ps(dh, dl);
+    __m512 Dl = _mm512_sub_ps(dl, _mm512_sub_ps(Dh, dh)); /* D = Dh + Dl, |Dl| <= ulp(Dh)/2 */
+    __m512i j = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_sub_ps(Dh, one), _mm512_set1_ps(16.0f)));
+    __m512 rc = _mm512_permutex2var_ps(_mm512_loadu_ps(SP_C), j, _mm512_loadu_ps(SP_C + 16));
+    __m512 lh = _mm512_permutex2var_ps(_mm512_loadu_ps(SP_LH), j, _mm512_loadu_ps(SP_LH + 16));
+    __m512 ll = _mm512_permutex2var_ps(_mm512_loadu_ps(SP_LL), j, _mm512_loadu_ps(SP_LL + 16));
+    __m512 ph = _mm512_mul_ps(Dh, rc);
+    __m512 pl = _mm512_fmsub_ps(Dh, rc, ph);
+    /* z = zh + zl: (dh c - 1) + pl exactly; where E < 2^-10, E = A + B itself
+     * (Dh - 1 would keep few of E's bits, the rest in Dl) */
+    __mmask16 fewbits = _mm512_cmp_ps_mask(A, _mm512_set1_ps(0x1p-10f), _CMP_LT_OQ);
+    __m512 zh = _mm512_mask_mov_ps(_mm512_sub_ps(ph, one), fewbits, A); /* exact */
+    __m512 zl = _mm512_mask_mov_ps(_mm512_fmadd_ps(Dl, rc, pl), fewbits, B); /* D c = 1 + zh + zl */
+    __m512 q = _mm512_fmadd_ps(zh, _mm512_set1_ps(-1.0f / 6), _mm512_set1_ps(1.0f / 5));
+    q = _mm512_fmadd_ps(q, zh, _mm512_set1_ps(-0.25f));
+    q = _mm512_fmadd_ps(q, zh, _mm512_set1_ps(1.0f / 3));
+    q = _mm512_fmadd_ps(q, zh, _mm512_set1_ps(-0.5f));
+    __m512 om = _mm512_fmadd_ps(zh, zh, _mm512_sub_ps(one, zh)); /* 1/(1 + zh), error zh^3 */
+    __m512 u = _mm512_mul_ps(zl, om);                                /* zl / (1 + zh) */
+    __m512 lo = _mm512_fmadd_ps(_mm512_mul_ps(u, u), _mm512_set1_ps(-0.5f), u); /* log1p(u) */
+    lo = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(zh, zh), q, lo), ll);
+    __m512 sh = _mm512_add_ps(lh, zh); /* Fast2Sum: lh = 0 or lh > |zh| */
+    lo = _mm512_add_ps(_mm512_sub_ps(zh, _mm512_sub_ps(sh, lh)), lo);
+    __m512 xp = _mm512_max_ps(x, _mm512_setzero_ps());
+    __m512 big = _mm512_max_ps(xp, sh), small = _mm512_min_ps(xp, sh);
+    __m512 s = _mm512_add_ps(big, small);
+    lo = _mm512_add_ps(_mm512_sub_ps(small, _mm512_sub_ps(s, big)), lo);
+    __m512 y = _mm512_add_ps(s, lo);
+    /* |x| > 86: E itself; +inf: +inf */
+    __mmask16 tiny = _mm512_cmplt_epi32_mask(ki, _mm512_set1_epi32(-124));
+    __mmask16 neg = _mm512_cmplt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512());
+    y = _mm512_mask_mov_ps(y, tiny & neg, _mm512_scalef_ps(_mm512_add_ps(th, tt), k));
+    return _mm512_mask_mov_ps(
+        y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(__builtin_inff()), _CMP_EQ_OQ), x);
+}
+
+AVX512 void actfn_softplus512(const float *restrict x, float *restrict y, Py_ssize_t n)
+{
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, softplus16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, tail, softplus16(_mm512_maskz_loadu_ps(tail, x + i)));
+    }
+}
+
+/* The double formula these kernels stand for (relative error below 2e-13, vmath.h;
+ * softplus: exp and log1p of vmath.h, 3e-13);
  * silu is -0 below -700, as its generic form. */
 ACTFN_CLONES static void reference(int kind, const float *restrict x, const float *restrict m,
                                    double *restrict ref, Py_ssize_t n)
@@ -220,6 +334,8 @@ ACTFN_CLONES static void reference(int kind, const float *restrict x, const floa
         double xi = x[i];
         double s = 1.0 / (1.0 + vm_exp(-xi));
         double r = kind == 0 ? s : (kind == 1 ? xi * s : m[i] * s);
+        double sp = vm_max(xi, 0.0) + vm_log1p_unit32(vm_exp(-__builtin_fabs(xi)));
+        r = kind == 3 ? sp : r;
         ref[i] = kind == 1 && xi < -700.0 ? -0.0 : r;
     }
 }
@@ -246,8 +362,8 @@ ACTFN_CLONES static double block_error(const float *restrict y, const double *re
     return worst;
 }
 
-/* Compare kind 0 (sigmoid), 1 (silu) or 2 (glu, with a multiplier derived from
- * each input's bits) with the double formula for the float32 inputs whose bit
+/* Compare kind 0 (sigmoid), 1 (silu), 2 (glu, with a multiplier derived from
+ * each input's bits) or 3 (softplus) with the double formula for the float32 inputs whose bit
  * patterns lie in [lo, hi).  Finite results: the largest error in ULPs of the
  * reference (and an input where it occurs); the others (NaN, infinities) must
  * match exactly, and `bad` counts those that do not. */
@@ -275,6 +391,8 @@ void actfn_check512(int kind, uint64_t lo, uint64_t hi, double *maxerr, float *w
             actfn_glu512(m, x, y, n);
         else if (kind == 1)
             actfn_silu512(x, y, n);
+        else if (kind == 3)
+            actfn_softplus512(x, y, n);
         else
             actfn_sigmoid512(x, y, n);
         reference(kind, x, m, ref, n);

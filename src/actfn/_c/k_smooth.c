@@ -59,6 +59,12 @@ ACTFN_EW(softplus_plain_f32, {
 static void softplus_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                          const double *restrict P)
 {
+#if ACTFN_HAVE_AVX512
+    if (P[0] == 1.0 && P[1] != P[1] && actfn_avx512 == 1) {
+        actfn_softplus512(xs, ys, n); /* k_avx512.c, float32 arithmetic */
+        return;
+    }
+#endif
     if (P[0] == 1.0 && P[1] != P[1])
         softplus_plain_f32(xs, ys, n, P);
     else
