@@ -326,3 +326,41 @@ def test_gumbel_long_rows_specials_noise_and_memory() -> None:
     # one row of 10^6 (8 MB): a block's worth of memory beyond the output
     x = rng.normal(size=10**6)
     assert peak_beyond_output(lambda: actfn.gumbel_softmax(x, rng=0)) < 4.0
+
+
+def test_seed_scope_gives_the_seeds_draws_each_time() -> None:
+    # Seed.scope keeps a Generator per thread and int seed and resets it: the
+    # draws are default_rng(seed)'s at every entry; nested use of the same seed
+    # gets a Generator of its own; None and Generators pass through.
+    from actfn._activation import Seed
+
+    want = np.random.default_rng(11).gumbel(size=5)
+    for _ in range(3):
+        with Seed.scope(11) as g:
+            np.testing.assert_array_equal(g.gumbel(size=5), want)
+            with Seed.scope(11) as inner:
+                assert inner is not g
+                np.testing.assert_array_equal(inner.gumbel(size=5), want)
+            np.testing.assert_array_equal(
+                g.gumbel(size=3), np.random.default_rng(11).gumbel(size=8)[5:]
+            )
+    gen = np.random.default_rng(1)
+    with Seed.scope(gen) as g:
+        assert g is gen
+    with Seed.scope(None) as g:
+        assert isinstance(g, np.random.Generator)
+    # other threads: their own Generators, the same draws
+    import threading
+
+    got: list[Any] = []
+
+    def draw() -> None:
+        with Seed.scope(11) as g:
+            got.append(g.gumbel(size=5))
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 4 and all(np.array_equal(v, want) for v in got)

@@ -14,6 +14,7 @@ import difflib
 import inspect
 import math
 import numbers
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -294,6 +295,52 @@ class Seed:
         if isinstance(value, np.random.Generator):
             return value
         return np.random.default_rng(value)
+
+    @staticmethod
+    def scope(value: Any) -> _SeedScope:
+        """``with Seed.scope(value) as gen:`` the Generator of :meth:`generator`,
+        for use inside the block only.  An int seed reuses a Generator kept per
+        thread and seed, its state reset to the seed's initial state (1 us instead
+        of the 7.5 us of hashing the seed anew); the same draws."""
+        return _SeedScope(value)
+
+
+#: Per thread: int seed -> [bit generator, its initial state, Generator, in use].
+_SEEDED = threading.local()
+
+
+class _SeedScope:
+    __slots__ = ("entry", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.entry: list[Any] | None = None
+
+    def __enter__(self) -> np.random.Generator:
+        value = self.value
+        if type(value) is not int:
+            return Seed.generator(value)
+        cache: dict[int, list[Any]] | None = getattr(_SEEDED, "cache", None)
+        if cache is None:
+            cache = _SEEDED.cache = {}
+        entry = cache.get(value)
+        if entry is None:
+            if len(cache) >= 16:  # (a few seeds are kept; others hash anew)
+                return np.random.default_rng(value)
+            bits = np.random.PCG64(value)
+            entry = cache[value] = [bits, bits.state, np.random.Generator(bits), False]
+        elif entry[3]:  # in use further up this thread's stack
+            return np.random.default_rng(value)
+        else:
+            entry[0].state = entry[1]
+        entry[3] = True
+        self.entry = entry
+        gen: np.random.Generator = entry[2]
+        return gen
+
+    def __exit__(self, *exc: object) -> None:
+        if self.entry is not None:
+            self.entry[3] = False
 
 
 Domain = Real | Boolean | Axis | ArrayParam | Seed

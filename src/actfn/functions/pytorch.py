@@ -584,7 +584,14 @@ def gumbel_numpy(x: Any, p: Mapping[str, Any], result_dtype: Any = None, out: An
         out = np.empty(x.shape, dtype=dtype)
     if x.size == 0:
         return out
-    gen = Seed.generator(p["rng"])
+    with Seed.scope(p["rng"]) as gen:
+        return _gumbel_rows(x, out, gen, a, dtype, p)
+
+
+def _gumbel_rows(
+    x: Any, out: Any, gen: np.random.Generator, a: int, dtype: Any, p: Mapping[str, Any]
+) -> Any:
+    """gumbel_numpy's rows, with the Generator ``gen`` and the result dtype."""
     last = a == x.ndim - 1
     xm = x if last else np.moveaxis(x, a, -1)
     om = out if last else np.moveaxis(out, a, -1)
