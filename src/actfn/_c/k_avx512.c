@@ -1,17 +1,20 @@
-/* sigmoid, silu and glu's gate in float32 arithmetic, for x86-64 processors
- * with AVX-512 (16 lanes per instruction where double gets 8).
+/* sigmoid, silu, glu's gate and softplus in float32 arithmetic, for x86-64
+ * processors with AVX-512 (16 lanes per instruction where double gets 8).
  *
  * The double kernels (k_sigmoidal.c, k_smooth.c, k_normalizing.c) spend most
- * of their time in a double exp and a double division; these compute the same
- * quantity, m sigmoid(x) (m = 1, x, or glu's a), with float operations, keeping
- * the intermediate values that need it as unevaluated sums of two floats:
+ * of their time in a double exp, log and division; these compute the same
+ * quantities (m sigmoid(x) with m = 1, x or glu's a; softplus below) with float
+ * operations, keeping the intermediate values that need it as unevaluated sums
+ * of two floats:
  *
  *   E = e^-|x| = 2^k (T + t)       T = 2^(j/16) rounded to float (a table of 16,
- *                                  one permute); t carries T's rounding and
- *                                  T (e^r - 1), |r| <= ln2/32
+ *                                  one permute; halved, with k one more, so that
+ *                                  m T cannot overflow); t carries T's rounding
+ *                                  and T (e^r - 1), |r| <= ln2/32
  *   D = 1 + E  = dh + dl           exact sum (Fast2Sum: 1 >= 2^k T) plus t
- *   1/D        = q (1 + s)         q = 1/dh rounded, s from the exact residual
- *                                  1 - dh q (an fma) and dl: s = e + e^2
+ *   1/D        = q (1 + s)         q = 1/(dh + dl) rounded, e = 1 - D q from
+ *                                  two fmas (the first rounds: 2^-31 relative),
+ *                                  s = e + e^2
  *   m q        = ph + pl           exact product (an fma)
  *
  * x >= 0: m/D = ph + (ph s + pl), rounded once at the end.
@@ -21,21 +24,22 @@
  *
  * Error (before the final rounding), relative to the result: e^r - 1 by
  * r + r^2 (1/2 + r/6 + r^2/24), truncation below r^5/120 < 4e-11; r = -|x| -
- * m ln2/16 in two steps with ln2/16 = hi + lo (hi of 11 bits, so m hi is exact
- * for |m| <= 4617, |x| <= 200) and the second step rounded: below 2^-24 |r| <
- * 1.3e-9, plus lo's own error, m 8e-13 < 3.7e-9; the roundings of t, dl and the
- * correction terms, each 2^-24 times a term below 0.05 of the result: about
+ * n ln2/16 in two steps with ln2/16 = hi + lo (hi of 11 bits, so n hi is exact
+ * for |n| <= 4617, |x| <= 200) and the second step rounded: below 2^-24 |r| <
+ * 1.3e-9, plus lo's own error, n 8e-13 < 3.7e-9; the roundings of t, dl, e and
+ * the correction terms, each 2^-24 times a term below 0.05 of the result: about
  * 1e-8 in all, against the 2^-25 = 3e-8 that would move a float32 result by a
- * whole ULP: every result is within 1 ULP (about 0.5 + 0.15 at most).  The
- * bound is checked rather than only argued: actfn._cnative.check512 compares
- * these kernels with the double formula over all 2^32 float32 inputs
- * (tests/test_native.py).
+ * whole ULP.  The bound is checked rather than only argued:
+ * actfn._cnative.check512 compares each kernel with the double formula over
+ * all 2^32 float32 inputs (tests/test_native.py): at most 0.79 ULP.
  *
  * Special values: |x| is clamped at 200 (NaN kept), where e^-200 times any
- * float32 multiplier rounds to 0; silu's multiplier is max(x, -200) for the
- * same reason (silu(-inf) = -0); where m q is 0 or infinite the result is m q
- * itself (signed zeros and infinities, which the correction terms would turn
- * into NaN or the wrong zero).  NaN gives NaN.
+ * float32 multiplier rounds to 0.  Vectors with a rare multiplier (0, below
+ * 2^-60, infinite or NaN) take a slower variant: glu scales a tiny m by 2^64
+ * (so that m q = ph + pl stays exact) and the result back, and where m q is 0
+ * or infinite returns m q (signed zeros, infinities, which the correction
+ * terms would turn into NaN or the wrong zero); silu gives x/2 below 2^-60,
+ * +inf at +inf and uses m = max(x, -200) (silu(-inf) = -0).  NaN gives NaN.
  *
  * Only this file uses AVX-512 instructions, in functions compiled for them; the
  * others call them only when actfn_avx512 says the processor has them
