@@ -28,15 +28,27 @@ ACTFN_EW(rrelu_f32, {
 
 /* log(1 - e^-x), Maechler (2012): log(-expm1(-x)) for 0 < x <= log 2 (the argument of
  * the log is at most 1/2, so no cancellation), log1p(-e^-x) above (e^-x <= 1/2).  Both
- * branches take a safe x; x = 0 gives -inf, x < 0 and NaN give NaN. */
+ * from one reduction of -x (vmath.h): expm1 = 2^k (e^r - 1) + (2^k - 1) (k is 0 or -1
+ * there: cancellation by at most a factor 4), e^-x = 2^k + 2^k (e^r - 1); and one log:
+ * of w = -expm1, or of w = 1 - e^-x rounded, with the rounding d = (1 - w) - e^-x (exact:
+ * w is in [1/2, 1]) added as d/w ~ d (2 - w) (relative error (1 - w)^2 of a term below
+ * 2^-54; log w ~ -e^-x keeps its relative accuracy).  Above 708, e^-x stands at e^-708
+ * (vm_reduce), whose log1p, -3e-308, rounds to -0 as the generic form's.  x = 0 gives
+ * -inf, x < 0 and NaN give NaN. */
 #define LN2 0.6931471805599453
 ACTFN_EW(log1mexp_f32, {
     double xs = x > 0.0 ? x : 1.0;
-    double small = vm_log(-vm_expm1(-vm_min(xs, LN2)));
-    double large = vm_log1p(-vm_exp(-vm_max(xs, LN2)));
-    double r = xs <= LN2 ? small : large;
+    double r, k;
+    double s = vm_reduce(-xs, &r, &k);
+    double p = vm_em1_poly(r);
+    double em1 = k == 0.0 ? p : s * p + (s - 1.0);
+    double e = s + s * p;
+    const int small = xs <= LN2;
+    double w = small ? -em1 : 1.0 - e;
+    double d = small ? 0.0 : (1.0 - w) - e;
+    double v = vm_log(w) + d * (2.0 - w);
     double edge = x == 0.0 ? -__builtin_inf() : __builtin_nan("");
-    y = x > 0.0 ? r : edge;
+    y = x > 0.0 ? v : edge;
 })
 
 const actfn_ew_entry actfn_ew_other[] = {
