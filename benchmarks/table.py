@@ -4,6 +4,10 @@ One table per file (size and dtype in its heading): times in ms (µs for sizes
 below 10^5), ratios actfn / PyTorch fresh and with ``out=``, actfn / naive
 NumPy where measured, and peak memory beyond the output.  The ratios are the
 figures that carry over between machines; the times are this run's.
+
+``python benchmarks/table.py --readme BIG.json SMALL.json``: the README's table,
+ratios only: BIG's (10^7) fresh and ``out=`` ratios, SMALL's (10^3) fresh ratio,
+BIG's naive-NumPy ratio and peak memory.
 """
 
 from __future__ import annotations
@@ -59,7 +63,40 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def readme_table(big: list[dict[str, Any]], small: list[dict[str, Any]]) -> str:
+    """The README's ratio table from a 10^7 run and a 10^3 run."""
+    head = [
+        "function",
+        "actfn / PyTorch",
+        "actfn / PyTorch, both `out=`",
+        "actfn / PyTorch, 10^3",
+        "actfn / naive NumPy",
+        "peak MiB beyond output",
+    ]
+    at = {r["name"]: r for r in small}
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for r in big:
+        s = at.get(r["name"])
+        cells = [
+            r["name"],
+            _ratio(r["actfn"], r["peers"].get("torch")),
+            _ratio(r["actfn_out"], r["peers_out"].get("torch")),
+            "-" if s is None else _ratio(s["actfn"], s["peers"].get("torch")),
+            _ratio(r["actfn"], r["peers"].get("numpy")),
+            _num(r["peak_mib"], 1),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--readme"] and len(argv) == 3:
+        runs = []
+        for path in argv[1:]:
+            with open(path, encoding="utf-8") as fh:
+                runs.append(json.load(fh))
+        print(readme_table(runs[0], runs[1]), end="")
+        return 0
     for path in argv:
         with open(path, encoding="utf-8") as fh:
             rows = json.load(fh)
