@@ -192,3 +192,21 @@ def test_avx512_switch(name: str) -> None:
         _native.set_avx512(previous)
     np.testing.assert_array_max_ulp(on, off, maxulp=1)
     assert not np.array_equal(on, off)
+
+
+def test_environment_switch_avx512() -> None:
+    # ACTFN_AVX512=0 keeps sigmoid, silu, glu and softplus on the double kernels.
+    import subprocess
+    import sys
+
+    code = "import actfn._native as n; print(n.avx512())"
+    env = dict(os.environ, ACTFN_AVX512="0")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+    env["ACTFN_AVX512"] = "1"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(_has_avx512())

@@ -6,10 +6,14 @@ goes through the NumPy kernels instead, with the same accuracy bounds.
 
 A compiled kernel computes a float32 result in double precision and rounds it
 once (``_c/vmath.h`` has the error argument), in one pass over the data without
-temporaries.  The engine uses it for float32 inputs with float32 results whose
-parameters are all scalars; ``tests/test_engine.py`` checks each against the
-generic form (NaN, signed zeros and infinities identical, values within 1 ULP)
-and ``tests/test_accuracy.py`` against mpmath.
+temporaries.  sigmoid, silu, glu and softplus have float32-arithmetic kernels
+for processors with AVX-512 (``_c/k_avx512.c``, checked over every float32
+input), used there unless ``ACTFN_AVX512=0`` is in the environment: then every
+processor computes the double kernels' values.  The engine uses a kernel for
+float32 inputs with float32 results whose parameters are all scalars;
+``tests/test_engine.py`` checks each against the generic form (NaN, signed
+zeros and infinities identical, values within 1 ULP) and
+``tests/test_accuracy.py`` against mpmath.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ if _cnative is not None:
         _TABLE[_name] = (_kind, _index, tuple(q for q in _params.split(",") if q))
 
 _enabled = _cnative is not None and os.environ.get("ACTFN_NATIVE", "1") != "0"
+if _cnative is not None and os.environ.get("ACTFN_AVX512", "1") == "0":
+    _cnative.avx512(False)
 
 
 def available() -> bool:
