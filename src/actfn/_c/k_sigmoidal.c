@@ -22,12 +22,7 @@ ACTFN_EW(sigmoid_f64, {
 static void sigmoid_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                         const double *restrict P)
 {
-#if ACTFN_HAVE_AVX512
-    if (actfn_avx512 == 1) {
-        actfn_sigmoid512(xs, ys, n);
-        return;
-    }
-#endif
+    ACTFN_USE_512(actfn_sigmoid512(xs, ys, n));
     sigmoid_f64(xs, ys, n, P);
 }
 

@@ -59,16 +59,12 @@ ACTFN_EW(softplus_plain_f32, {
 static void softplus_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                          const double *restrict P)
 {
-#if ACTFN_HAVE_AVX512
-    if (P[0] == 1.0 && P[1] != P[1] && actfn_avx512 == 1) {
-        actfn_softplus512(xs, ys, n); /* k_avx512.c, float32 arithmetic */
-        return;
-    }
-#endif
-    if (P[0] == 1.0 && P[1] != P[1])
+    if (P[0] == 1.0 && P[1] != P[1]) {
+        ACTFN_USE_512(actfn_softplus512(xs, ys, n)); /* k_avx512.c, float32 arithmetic */
         softplus_plain_f32(xs, ys, n, P);
-    else
+    } else {
         softplus_general_f32(xs, ys, n, P);
+    }
 }
 
 /* silu: xm/(1 + exp(-xm)), xm = max(x, -700), three roundings after exp.  Below
@@ -84,12 +80,7 @@ ACTFN_EW(silu_f64, {
 static void silu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                      const double *restrict P)
 {
-#if ACTFN_HAVE_AVX512
-    if (actfn_avx512 == 1) {
-        actfn_silu512(xs, ys, n);
-        return;
-    }
-#endif
+    ACTFN_USE_512(actfn_silu512(xs, ys, n));
     silu_f64(xs, ys, n, P);
 }
 

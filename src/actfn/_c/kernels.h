@@ -1,9 +1,10 @@
 /* The kernel tables: one per family file (k_<family>.c), gathered by module.c.
  *
  * An elementwise kernel maps n float32 inputs to n float32 results, computing
- * in double and rounding once (see vmath.h); k_avx512.c's kernels, where the
- * processor has AVX-512, compute in float32 with two-float sums instead.  x and y never alias (the driver
- * in module.c copies through a buffer when the caller passes out=x).  P holds
+ * in double and rounding once (see vmath.h; k_avx512.c's kernels, where the
+ * processor has AVX-512, compute in float32 with two-float sums instead).  x
+ * and y never alias (the driver in module.c copies through a buffer when the
+ * caller passes out=x).  P holds
  * the activation's parameters that the entry names, in that order, as doubles:
  * a parameter that is None arrives as NaN, booleans as 0 or 1.
  *
@@ -70,9 +71,10 @@ typedef struct {
     }
 
 /* Float32-arithmetic kernels for processors with AVX-512 (k_avx512.c): built
- * with GCC or Clang on x86-64; used where actfn_avx512 is 1 (set when the
- * module loads, from the processor; actfn._cnative.avx512 switches it). */
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+ * with GCC or Clang on x86-64 (not with -DACTFN_NO_AVX512); used where
+ * actfn_avx512 is 1 (set when the module loads, from the processor;
+ * actfn._cnative.avx512 switches it). */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(ACTFN_NO_AVX512)
 #define ACTFN_HAVE_AVX512 1
 extern int actfn_avx512;
 int actfn_avx512_supported(void);
@@ -83,8 +85,17 @@ int actfn_glu512(const float *restrict a, const float *restrict b, float *restri
                  Py_ssize_t n);
 void actfn_check512(int kind, uint64_t lo, uint64_t hi, double *maxerr, float *worst,
                     int64_t *bad);
+/* In an entry's body: run `call` (an AVX-512 kernel) and return, where enabled. */
+#define ACTFN_USE_512(call)                                                        \
+    do {                                                                           \
+        if (actfn_avx512 == 1) {                                                   \
+            call;                                                                  \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
 #else
 #define ACTFN_HAVE_AVX512 0
+#define ACTFN_USE_512(call) ((void)0)
 #endif
 
 /* Each family's table, ended by an entry whose name is NULL. */
