@@ -84,12 +84,16 @@ static const float T_LO[16] = {
 
 #define INLINE512 AVX512 static inline __attribute__((always_inline))
 
-/* m sigmoid(x) for 16 lanes (see the top of this file); mode (a constant where
- * it is inlined): 0 for any m with |m| in [2^-60, inf) (no special case), 1
- * silu (m = max(x, -200)), 2 glu (any m), 3 sigmoid (m = 1: m q = q). */
-INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
+/* E = e^-|x| = 2^k (th + tt) = A + B and D = 1 + E = dh + dl (see the top of
+ * this file), |x| clamped at 200 (NaN kept). */
+typedef struct {
+    __m512 k, th, tt, A, B, dh, dl;
+} exp_parts;
+
+INLINE512 exp_parts exp_neg_abs(__m512 x)
 {
     const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(SIG_SHIFT);
+    exp_parts e;
     __m512 a = _mm512_min_ps(_mm512_set1_ps(SIG_CLAMP), _mm512_abs_ps(x)); /* NaN kept */
     /* -a = n ln2/16 + r, n = 16 k + j (k <= 0, 0 <= j < 16) */
     __m512 t = _mm512_fmadd_ps(a, _mm512_set1_ps(-SIG_16_LN2), shift);
@@ -98,16 +102,28 @@ INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_LO), r);
     __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(shift));
     /* k + 1: the table holds T/2 */
-    __m512 k = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_srai_epi32(ni, 4), _mm512_set1_epi32(1)));
-    __m512 th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
+    e.k = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_srai_epi32(ni, 4), _mm512_set1_epi32(1)));
+    e.th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
     __m512 tl = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_LO));
     __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 24), _mm512_set1_ps(1.0f / 6));
     c = _mm512_fmadd_ps(c, r, _mm512_set1_ps(0.5f));
     __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r); /* e^r - 1 */
-    __m512 tt = _mm512_fmadd_ps(th, p, tl);                /* E = 2^(k+1) (th + tt) */
-    __m512 A = _mm512_scalef_ps(th, k), B = _mm512_scalef_ps(tt, k);
-    __m512 dh = _mm512_add_ps(one, A); /* 1 >= A: dh + (A - (dh - 1)) = 1 + A exactly */
-    __m512 dl = _mm512_add_ps(_mm512_sub_ps(A, _mm512_sub_ps(dh, one)), B);
+    e.tt = _mm512_fmadd_ps(e.th, p, tl);                   /* E = 2^(k+1) (th + tt) */
+    e.A = _mm512_scalef_ps(e.th, e.k);
+    e.B = _mm512_scalef_ps(e.tt, e.k);
+    e.dh = _mm512_add_ps(one, e.A); /* 1 >= A: dh + (A - (dh - 1)) = 1 + A exactly */
+    e.dl = _mm512_add_ps(_mm512_sub_ps(e.A, _mm512_sub_ps(e.dh, one)), e.B);
+    return e;
+}
+
+/* m sigmoid(x) for 16 lanes (see the top of this file); mode (a constant where
+ * it is inlined): 0 for any m with |m| in [2^-60, inf) (no special case), 1
+ * silu (m = max(x, -200)), 2 glu (any m), 3 sigmoid (m = 1: m q = q). */
+INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    exp_parts E = exp_neg_abs(x);
+    __m512 k = E.k, th = E.th, tt = E.tt, dh = E.dh, dl = E.dl;
     __m512 q = _mm512_div_ps(one, _mm512_add_ps(dh, dl));
     /* 1 - D q: |dl| reaches 0.011 dh (e^r - 1 in it), so 1 - dh q is about dl/D
      * and rounds (2^-31 relative error), then the rest is exact */
@@ -263,24 +279,9 @@ static const float SP_LL[32] = {
 
 INLINE512 __m512 softplus16(__m512 x)
 {
-    const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(SIG_SHIFT);
-    __m512 a = _mm512_min_ps(_mm512_set1_ps(SIG_CLAMP), _mm512_abs_ps(x)); /* NaN kept */
-    __m512 t = _mm512_fmadd_ps(a, _mm512_set1_ps(-SIG_16_LN2), shift);
-    __m512 n = _mm512_sub_ps(t, shift);
-    __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(SIG_LN2_16_HI), a);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_LO), r);
-    __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(shift));
-    __m512i ki = _mm512_add_epi32(_mm512_srai_epi32(ni, 4), _mm512_set1_epi32(1));
-    __m512 k = _mm512_cvtepi32_ps(ki);
-    __m512 th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
-    __m512 tl = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_LO));
-    __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 24), _mm512_set1_ps(1.0f / 6));
-    c = _mm512_fmadd_ps(c, r, _mm512_set1_ps(0.5f));
-    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r);
-    __m512 tt = _mm512_fmadd_ps(th, p, tl); /* E = 2^k (th + tt) */
-    __m512 A = _mm512_scalef_ps(th, k), B = _mm512_scalef_ps(tt, k);
-    __m512 dh = _mm512_add_ps(one, A);
-    __m512 dl = _mm512_add_ps(_mm512_sub_ps(A, _mm512_sub_ps(dh, one)), B);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    exp_parts E = exp_neg_abs(x);
+    __m512 k = E.k, th = E.th, tt = E.tt, A = E.A, B = E.B, dh = E.dh, dl = E.dl;
     __m512 Dh = _mm512_add_ps(dh, dl);
     __m512 Dl = _mm512_sub_ps(dl, _mm512_sub_ps(Dh, dh)); /* D = Dh + Dl, |Dl| <= ulp(Dh)/2 */
     __m512i j = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_sub_ps(Dh, one), _mm512_set1_ps(16.0f)));
@@ -310,7 +311,7 @@ INLINE512 __m512 softplus16(__m512 x)
     lo = _mm512_add_ps(_mm512_sub_ps(small, _mm512_sub_ps(s, big)), lo);
     __m512 y = _mm512_add_ps(s, lo);
     /* |x| > 86: E itself; +inf: +inf */
-    __mmask16 tiny = _mm512_cmplt_epi32_mask(ki, _mm512_set1_epi32(-124));
+    __mmask16 tiny = _mm512_cmp_ps_mask(k, _mm512_set1_ps(-124.0f), _CMP_LT_OQ);
     __mmask16 neg = _mm512_cmplt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512());
     y = _mm512_mask_mov_ps(y, tiny & neg, _mm512_scalef_ps(_mm512_add_ps(th, tt), k));
     return _mm512_mask_mov_ps(
