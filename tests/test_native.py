@@ -118,22 +118,24 @@ def test_small_and_empty_shapes(shape: tuple[int, ...]) -> None:
     assert np.all(y == np.float32(np.expm1(-1.5)))
 
 
-def test_environment_switch() -> None:
-    # ACTFN_NATIVE=0 switches the compiled kernels off for the whole process.
+@pytest.mark.parametrize(
+    ("variable", "query"),
+    [("ACTFN_NATIVE", "enabled"), ("ACTFN_AVX512", "avx512")],
+)
+def test_environment_switch(variable: str, query: str) -> None:
+    # ACTFN_NATIVE=0 switches the compiled kernels off for the whole process;
+    # ACTFN_AVX512=0 keeps sigmoid, silu, glu and softplus on the double kernels.
     import subprocess
     import sys
 
-    code = "import actfn._native as n; print(n.enabled())"
-    env = dict(os.environ, ACTFN_NATIVE="0")
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
-    env["ACTFN_NATIVE"] = "1"
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == str(_native.available())
+    code = f"import actfn._native as n; print(n.{query}())"
+    expected = {"enabled": _native.available(), "avx512": _has_avx512()}[query]
+    for value, want in [("0", False), ("1", expected)]:
+        env = dict(os.environ, **{variable: value})
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == str(want), (variable, value)
 
 
 def _has_avx512() -> bool:
@@ -192,21 +194,3 @@ def test_avx512_switch(name: str) -> None:
         _native.set_avx512(previous)
     np.testing.assert_array_max_ulp(on, off, maxulp=1)
     assert not np.array_equal(on, off)
-
-
-def test_environment_switch_avx512() -> None:
-    # ACTFN_AVX512=0 keeps sigmoid, silu, glu and softplus on the double kernels.
-    import subprocess
-    import sys
-
-    code = "import actfn._native as n; print(n.avx512())"
-    env = dict(os.environ, ACTFN_AVX512="0")
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
-    env["ACTFN_AVX512"] = "1"
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == str(_has_avx512())
