@@ -3,6 +3,8 @@ and the points where gradients are checked."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import array_api_compat
@@ -51,8 +53,26 @@ def name_of(xp: Any) -> str:
     return xp.__name__  # type: ignore[no-any-return]
 
 
+# The device from_numpy puts arrays on (None: the library's default); set by the
+# torch_cuda backend of conftest's xp fixture.
+_device: list[Any] = [None]
+
+
+@contextmanager
+def on_device(device: Any) -> Iterator[None]:
+    """Within the block, from_numpy makes its arrays on ``device``."""
+    _device.append(device)
+    try:
+        yield
+    finally:
+        _device.pop()
+
+
 def from_numpy(xp: Any, a: np.ndarray[Any, Any], chunks: Any = None, **kw: Any) -> Any:
-    """``a`` in library ``xp``; Dask arrays get several chunks along every axis."""
+    """``a`` in library ``xp`` (on the device of ``on_device``, if any); Dask arrays
+    get several chunks along every axis."""
+    if _device[-1] is not None:
+        kw.setdefault("device", _device[-1])
     if xp is np:
         return a.copy()
     if name_of(xp) == "dask":

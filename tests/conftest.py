@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import _arrays
 import actfn
 
 # Keras (used only as a reference in tests) runs on its NumPy backend.
@@ -34,7 +35,7 @@ def by_name(fs: list[actfn.Activation]) -> dict[str, Any]:
     return {"argvalues": fs, "ids": [f.name for f in fs]}
 
 
-BACKENDS = ["numpy", "array_api_strict", "torch", "jax", "dask", "cupy"]
+BACKENDS = ["numpy", "array_api_strict", "torch", "torch_cuda", "jax", "dask", "cupy"]
 
 
 def _cupy_or_skip() -> Any:
@@ -67,6 +68,15 @@ def xp(request: pytest.FixtureRequest) -> Iterator[Any]:
         import array_api_compat.torch as xt
 
         yield xt
+    elif name == "torch_cuda":
+        torch = pytest.importorskip("torch", reason="PyTorch not installed")
+        if not torch.cuda.is_available():
+            pytest.skip("PyTorch has no CUDA device here")
+        import array_api_compat.torch as xt
+
+        # from_numpy puts the test's arrays on the GPU while this backend is in use
+        with _arrays.on_device("cuda"):
+            yield xt
     elif name == "jax":
         jax = pytest.importorskip("jax", reason="JAX not installed")
         with jax.enable_x64(True):

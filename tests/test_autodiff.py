@@ -85,12 +85,15 @@ def _cotangent(shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray[An
     return g.astype(dtype)
 
 
-@pytest.fixture(params=["engine", "generic"])
+@pytest.fixture(params=["engine", "generic", "cuda"])
 def torch_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """PyTorch CPU tensors through the NumPy engine (the default), or through the
-    generic form that CUDA tensors take."""
+    """The device of the test's tensors: PyTorch CPU tensors through the NumPy engine
+    (the default), or through the generic form that CUDA tensors take, or CUDA
+    tensors where a GPU is present."""
+    if request.param == "cuda" and not torch.cuda.is_available():
+        pytest.skip("PyTorch has no CUDA device here")
     monkeypatch.setattr(actfn._autodiff, "TORCH_CPU_VIA_NUMPY", request.param == "engine")
-    return str(request.param)
+    return "cuda" if request.param == "cuda" else "cpu"
 
 
 # ----------------------------------------------------------------------- elementwise
@@ -100,9 +103,10 @@ def torch_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 def test_torch_gradient_equals_vjp(f: actfn.Activation, p: dict[str, Any], torch_path: str) -> None:
     x = points(f, p)
     g = _cotangent(x.shape)
-    xt = torch.tensor(x, requires_grad=True)
-    (got,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g))
-    got_np = got.numpy()
+    xt = torch.tensor(x, requires_grad=True, device=torch_path)
+    (got,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g, device=torch_path))
+    assert got.device == xt.device
+    got_np = got.cpu().numpy()
     assert not np.isnan(got_np).any()
     assert ulps(got_np, _reference(f, x, g, p)) <= _tol(f)
 
@@ -136,10 +140,10 @@ def test_float32_gradients_stay_float32(
     g = _cotangent(x.shape, np.float32)
     want = _reference(f, x, g, p)
     assert want.dtype == np.float32
-    xt = torch.tensor(x, requires_grad=True)
-    (gt,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g))
+    xt = torch.tensor(x, requires_grad=True, device=torch_path)
+    (gt,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g, device=torch_path))
     assert gt.dtype == torch.float32
-    assert ulps(gt.numpy(), want) <= 1.0
+    assert ulps(gt.cpu().numpy(), want) <= 1.0
     with jax.enable_x64(True):
         _, pullback = jax.vjp(lambda v: f(v, **p), jnp.asarray(x))
         (gj,) = pullback(jnp.asarray(g))
@@ -165,13 +169,13 @@ def test_kink_rule_through_autodiff(f: actfn.Activation, torch_path: str) -> Non
                 for a, b in zip(np.round(left, 5), np.round(right, 5), strict=True)
             ]
         )
-        xt = torch.tensor(kinks, requires_grad=True)
+        xt = torch.tensor(kinks, requires_grad=True, device=torch_path)
         (gt,) = torch.autograd.grad(f(xt, **p).sum(), xt)
         with jax.enable_x64(True):
             gj = jax.vmap(jax.grad(lambda v, p=p: f(v, **p)))(jnp.asarray(kinks))
         # The one-sided slopes of these piecewise functions are exact small
         # rationals; rounding them to 5 digits removes the difference quotient's error.
-        assert np.array_equal(gt.numpy(), rule), (p, kinks, gt, rule)
+        assert np.array_equal(gt.cpu().numpy(), rule), (p, kinks, gt, rule)
         assert np.array_equal(np.asarray(gj), rule), (p, kinks, gj, rule)
 
 
@@ -221,16 +225,17 @@ def test_derivative_itself_is_differentiable(f: actfn.Activation, torch_path: st
     # f.derivative on a tensor that requires a gradient is part of the graph too.
     p = params_for(f)
     xo = in_domain(f, np.array(ORDINARY))
-    x = torch.tensor(xo, requires_grad=True)
+    x = torch.tensor(xo, requires_grad=True, device=torch_path)
     d = f.derivative(x, **p)
-    assert ulps(d.detach().numpy(), f.derivative(xo, **p)) <= _tol(f)
+    assert d.device == x.device
+    assert ulps(d.detach().cpu().numpy(), f.derivative(xo, **p)) <= _tol(f)
     if not d.requires_grad:  # a constant derivative (linear)
         assert f.name == "linear"
         return
     (second,) = torch.autograd.grad(d.sum(), x)
     h = _fd_step(f, xo)
     fd = (f.derivative(xo + h, **p) - f.derivative(xo - h, **p)) / (2 * h)
-    assert np.allclose(second.numpy(), fd, rtol=1e-5, atol=1e-7)
+    assert np.allclose(second.cpu().numpy(), fd, rtol=1e-5, atol=1e-7)
 
 
 # ------------------------------------------------------------------------ along an axis
@@ -262,9 +267,9 @@ def test_axis_gradients_equal_vjp(f: actfn.Activation, axis: int, torch_path: st
     # truth in each library (a dozen exp/tanh/expm1 roundings for silu'), so two
     # libraries' results may differ by twice that.
     tol = 8.0 if f.kind == "gated" else 4.0
-    xt = torch.tensor(x, requires_grad=True)
-    (gt,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g))
-    assert ulps(gt.numpy(), want, floor=floor) <= tol
+    xt = torch.tensor(x, requires_grad=True, device=torch_path)
+    (gt,) = torch.autograd.grad(f(xt, **p), xt, torch.tensor(g, device=torch_path))
+    assert ulps(gt.cpu().numpy(), want, floor=floor) <= tol
     with jax.enable_x64(True):
         xj, gj = jnp.asarray(x), jnp.asarray(g)
         _, pullback = jax.vjp(lambda v: f(v, **p), xj)
@@ -349,11 +354,11 @@ def test_gradients_in_array_parameters(name: str, torch_path: str) -> None:
         ]
     )[:, None]
     want_x = f.vjp(x, g, alpha=alpha)
-    xt = torch.tensor(x, requires_grad=True)
-    at = torch.tensor(alpha, requires_grad=True)
-    gx, ga = torch.autograd.grad(f(xt, alpha=at), (xt, at), torch.tensor(g))
-    assert np.allclose(ga.numpy(), fd, rtol=1e-8, atol=1e-8)
-    assert ulps(gx.numpy(), want_x) <= 4.0
+    xt = torch.tensor(x, requires_grad=True, device=torch_path)
+    at = torch.tensor(alpha, requires_grad=True, device=torch_path)
+    gx, ga = torch.autograd.grad(f(xt, alpha=at), (xt, at), torch.tensor(g, device=torch_path))
+    assert np.allclose(ga.cpu().numpy(), fd, rtol=1e-8, atol=1e-8)
+    assert ulps(gx.cpu().numpy(), want_x) <= 4.0
     with jax.enable_x64(True):
         gxj, gaj = jax.grad(lambda v, a: (f(v, alpha=a) * jnp.asarray(g)).sum(), argnums=(0, 1))(
             jnp.asarray(x), jnp.asarray(alpha)

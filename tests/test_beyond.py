@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import array_api_compat
 import mpmath
 import numpy as np
 import pytest
 
 import actfn
+from _arrays import from_numpy, to_numpy
 
 from conftest import params_for
 
@@ -567,6 +569,19 @@ def test_snake_with_array_alpha() -> None:
         actfn.snake(x, alpha=np.ones(3))
 
 
+def test_snake_with_the_largest_alphas() -> None:
+    # alpha >= 2^900 (found by test_fuzz: alpha = 1.398e308 gave NaN where a x is
+    # ordinary): the result keeps the accuracy of ordinary alphas.
+    a = 1.3984347895973622e308
+    x = np.concatenate([np.linspace(-3e-306, 3e-306, 801), [1e-310, -5e-309, 3e-320, 1e-300]])
+    err = ulp_errors(actfn.snake, x, {"alpha": a})
+    assert err.max() <= 1.0, (err.max(), x[err.argmax()])
+    # an array alpha with one huge entry, beside an ordinary one
+    y = actfn.snake(np.stack([x, x]), alpha=np.array([[a], [2.0]]))
+    assert np.array_equal(y[0], actfn.snake(x, alpha=a))
+    assert np.array_equal(y[1], actfn.snake(x, alpha=2.0))
+
+
 def test_snake_special_values() -> None:
     y = actfn.snake(np.array([np.inf, -np.inf, np.nan, 0.0]))
     assert y[0] == np.inf and y[1] == -np.inf and np.isnan(y[2]) and y[3] == 0.0
@@ -653,22 +668,22 @@ def test_array_parameters_on_every_backend(xp: Any, name: str) -> None:
     f = actfn.ACTIVATIONS[name]
     x_np = np.linspace(-3, 3, 12).reshape(3, 4)
     alpha = np.array([0.5, 1.0, 2.0, 3.0])
-    x = xp.asarray(x_np)
+    x = from_numpy(xp, x_np)
     y = f(x, alpha=alpha)  # a NumPy alpha with any library's x
     assert type(y) is type(x)
-    np.testing.assert_allclose(np.asarray(y), f(x_np, alpha=alpha), rtol=1e-15)
+    np.testing.assert_allclose(to_numpy(y), f(x_np, alpha=alpha), rtol=1e-15)
     # alpha from x's own library
-    y2 = f(x, alpha=xp.asarray(alpha))
-    np.testing.assert_allclose(np.asarray(y2), f(x_np, alpha=alpha), rtol=1e-15)
+    y2 = f(x, alpha=from_numpy(xp, alpha))
+    np.testing.assert_allclose(to_numpy(y2), f(x_np, alpha=alpha), rtol=1e-15)
     d = f.derivative(x, alpha=alpha)
-    np.testing.assert_allclose(np.asarray(d), f.derivative(x_np, alpha=alpha), rtol=1e-15)
+    np.testing.assert_allclose(to_numpy(d), f.derivative(x_np, alpha=alpha), rtol=1e-15)
 
 
 def test_masks_entmax_logsumexp_on_every_backend(xp: Any) -> None:
     x_np = np.random.default_rng(18).normal(size=(3, 4))
     m_np = np.array([[True, False, True, True], [False] * 4, [True] * 4])
-    x = xp.asarray(x_np)
-    m = xp.asarray(m_np)
+    x = from_numpy(xp, x_np)
+    m = from_numpy(xp, m_np)
     cases = [
         (actfn.softmax, {"where": m}, {"where": m_np}),
         (actfn.log_softmax, {"where": m}, {"where": m_np}),
@@ -680,11 +695,11 @@ def test_masks_entmax_logsumexp_on_every_backend(xp: Any) -> None:
     ]
     for f, p, p_np in cases:
         y = f(x, **p)
-        np.testing.assert_allclose(np.asarray(y), f(x_np, **p_np), rtol=1e-14, err_msg=f.name)
-        g = xp.ones(y.shape, dtype=y.dtype)
+        np.testing.assert_allclose(to_numpy(y), f(x_np, **p_np), rtol=1e-14, err_msg=f.name)
+        g = xp.ones(y.shape, dtype=y.dtype, device=array_api_compat.device(y))
         gv = f.vjp(x, g, **p)
         want = f.vjp(x_np, np.ones(np.shape(y)), **p_np)
-        np.testing.assert_allclose(np.asarray(gv), want, rtol=1e-13, atol=1e-15, err_msg=f.name)
+        np.testing.assert_allclose(to_numpy(gv), want, rtol=1e-13, atol=1e-15, err_msg=f.name)
 
 
 def test_rrelu_training_on_torch_stays_on_torch() -> None:

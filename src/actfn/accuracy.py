@@ -526,7 +526,7 @@ def _torch_fns(torch: Any) -> dict[str, Callable[[Any], Any]]:
         "tanh": torch.tanh,
         "hard_tanh": F.hardtanh,
         "softsign": F.softsign,
-        "softplus": lambda x: F.softplus(x, threshold=1e300),
+        "softplus": lambda x: F.softplus(x, threshold=math.inf),
         "silu": F.silu,
         "hard_silu": F.hardswish,
         "gelu": F.gelu,
@@ -541,14 +541,16 @@ def _torch_fns(torch: Any) -> dict[str, Callable[[Any], Any]]:
         "log_softmax": lambda x: F.log_softmax(x, dim=-1),
         "glu": lambda x: F.glu(x, dim=-1),
         "softmin": lambda x: F.softmin(x, dim=-1),
-        "prelu": lambda x: F.prelu(x, torch.full((1,), 0.25, dtype=x.dtype)),
-        "prelu(alpha=-1.5)": lambda x: F.prelu(x, torch.full((1,), -1.5, dtype=x.dtype)),
+        "prelu": lambda x: F.prelu(x, torch.full((1,), 0.25, dtype=x.dtype, device=x.device)),
+        "prelu(alpha=-1.5)": lambda x: F.prelu(
+            x, torch.full((1,), -1.5, dtype=x.dtype, device=x.device)
+        ),
         "rrelu": lambda x: F.rrelu(x, training=False),
         "rrelu(lower=0.1, upper=0.7)": lambda x: F.rrelu(x, 0.1, 0.7, training=False),
         "logsumexp": lambda x: torch.logsumexp(x, dim=-1),
         # threshold=inf: the exact softplus, as actfn's default threshold=None
-        "softplus(beta=2.0)": lambda x: F.softplus(x, beta=2.0, threshold=1e300),
-        "softplus(beta=0.3)": lambda x: F.softplus(x, beta=0.3, threshold=1e300),
+        "softplus(beta=2.0)": lambda x: F.softplus(x, beta=2.0, threshold=math.inf),
+        "softplus(beta=0.3)": lambda x: F.softplus(x, beta=0.3, threshold=math.inf),
         "softplus(threshold=20.0)": lambda x: F.softplus(x, threshold=20.0),
     }
 

@@ -192,9 +192,18 @@ def _snake_f64(xp: Any, x: Any, a: Any, t: Any, small: Any) -> Any:
     result is x (and u = 2t, which may overflow, is not formed there).
     """
     huge = ~small | (xp.abs(t) >= 2.0**60)
+    x0 = x
     # A power of two (alpha = 1, the default): a x and the division by a are exact.
     pow2 = isinstance(a, float) and math.frexp(a)[0] == 0.5
     av = a * xp.ones_like(x)
+    if not pow2:
+        # alpha >= 2^900 would overflow the splits of dd_prod and dd_div: f(x; a) =
+        # 2^-200 f(2^200 x; 2^-200 a), both scalings exact (|x| < 2^60 / a where t is
+        # not huge), and the final one rounds only where the result is subnormal.
+        one = xp.ones_like(av)
+        scale = xp.where(av >= 2.0**900, 2.0**-200 * one, one)
+        av = av * scale
+        x = xp.where(huge, xp.zeros_like(x), x / scale)
     if pow2:
         th, tl = xp.where(huge, xp.zeros_like(t), t), xp.zeros_like(t)
     else:
@@ -219,7 +228,7 @@ def _snake_f64(xp: Any, x: Any, a: Any, t: Any, small: Any) -> Any:
     gh, gl = nm.two_sum(xp, p1, p2)
     # (cos(uh + ul) = cu - su ul: the -cos u/2 term gains su ul/2.)
     gh, gl = nm.fast_two_sum(xp, gh, gl + (tl + 0.5 * su * ul))
-    far = (gh + gl) / a
+    far = (gh + gl) / av
     if not pow2:
         # (dd_div splits the quotient: where it is beyond 2^900 (a tiny, x huge),
         # the plain quotient, whose f a is then far from any cancellation.)
@@ -227,7 +236,8 @@ def _snake_f64(xp: Any, x: Any, a: Any, t: Any, small: Any) -> Any:
         zero = xp.zeros_like(gh)
         exact = nm.dd_div(xp, xp.where(fine, gh, zero), xp.where(fine, gl, zero), av)[0]
         far = xp.where(fine, exact, far)
-    return xp.where(huge, x, xp.where(cu > 0.92, near, far))
+        return xp.where(huge, x0, xp.where(cu > 0.92, near, far) * scale)
+    return xp.where(huge, x0, xp.where(cu > 0.92, near, far))
 
 
 def _snake_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
