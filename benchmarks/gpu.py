@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=1 << 26, help="elements (default 2^26)")
     parser.add_argument("--repeat", type=int, default=20, help="timed calls (default 20)")
     parser.add_argument("--json", metavar="FILE", help="write the rows as JSON")
+    parser.add_argument("--no-speed", action="store_true", help="agreement only")
     parser.add_argument(
         "--device", default="cuda", help="PyTorch device (default cuda; cpu checks the script)"
     )
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         "device": gpu,
         "torch": torch.__version__,
         "agreement": agreement(torch, cupy, args.device),
-        "speed": speed(torch, cupy, args.device, args.size, args.repeat),
+        "speed": [] if args.no_speed else speed(torch, cupy, args.device, args.size, args.repeat),
     }
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

@@ -22,7 +22,7 @@ import pytest
 import actfn
 from _arrays import from_numpy, name_of, points, to_numpy, ulps
 
-from conftest import ALL, AXIS, REQUIRED_PARAMS, by_name, in_domain, params_for
+from conftest import ALL, AXIS, ELEMENTWISE, REQUIRED_PARAMS, by_name, in_domain, params_for
 
 # NumPy warns where the true value overflows (exponential(1e4) = inf) or a
 # discarded branch does; the values are still compared.
@@ -54,11 +54,11 @@ FLOOR = {"log_softmax": 8.0}
 def _distance(xp: Any, f: actfn.Activation, got: Any, want: Any) -> float:
     """ULPs between got and want, with the floor and flushing that apply to f on xp.
 
-    XLA on CPU flushes subnormals to zero (jax-ml/jax#16200), and CuPy compiles its
-    float32 kernels with -ftz=true (cupy/cupy#8382; seen on an H200: exp(-88) in
-    float32 is 0 on CuPy), so on both a zero matches a subnormal."""
-    flush = name_of(xp) in ("jax", "cupy")
-    return ulps(got, want, floor=FLOOR.get(f.name, 0.0), flush=flush)
+    XLA on CPU flushes subnormals to zero (jax-ml/jax#16200): on JAX a zero matches
+    a subnormal.  CuPy's own float32 kernels flush too (-ftz=true, cupy/cupy#8382),
+    but actfn converts CuPy's float32 to and from float64 by the bits
+    (_xp.astype), so its results keep their subnormals and are compared exactly."""
+    return ulps(got, want, floor=FLOOR.get(f.name, 0.0), flush=name_of(xp) == "jax")
 
 
 def _input(f: actfn.Activation, p: dict[str, Any], dtype: Any = np.float64) -> Any:
@@ -113,6 +113,61 @@ def test_float32_values_match_numpy(f: actfn.Activation, xp: Any) -> None:
         r = f(x, **p)
         _check_same_library(xp, x, r, "float32")
         assert _distance(xp, f, to_numpy(r), f(a, **p)) <= ULP32, p
+
+
+# float32 subnormals (least, middle, largest), the least normal number, and inputs
+# whose results are subnormal where f decays like exp (exp(-88) ~ 6e-39, exp(-103)
+# ~ 1.4e-45).
+SUBNORMAL_INPUTS = np.array(
+    [1e-45, 3e-42, 5.9e-39, np.finfo(np.float32).smallest_normal, -88.0, -95.0, -103.0],
+    dtype=np.float32,
+)
+
+
+@pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
+def test_float32_subnormals_match_numpy(f: actfn.Activation, xp: Any) -> None:
+    p = params_for(f)
+    a = np.concatenate([SUBNORMAL_INPUTS, -SUBNORMAL_INPUTS])
+    if name_of(xp) == "jax":
+        # XLA on CPU reads subnormal inputs as 0 as well: only the subnormal results
+        a = a[np.abs(a) >= np.finfo(np.float32).smallest_normal]
+    a = in_domain(f, a)
+    r = f(from_numpy(xp, a), **p)
+    assert _distance(xp, f, to_numpy(r), f(a, **p)) <= ULP32
+    # and a cotangent of subnormals through the vjp (on JAX, a normal one)
+    g = np.full(a.shape, 1.0 if name_of(xp) == "jax" else 3e-42, dtype=np.float32)
+    v = f.vjp(from_numpy(xp, a), from_numpy(xp, g), **p)
+    assert _distance(xp, f, to_numpy(v), f.vjp(a, g, **p)) <= ULP32
+
+
+def test_float32_conversions_keep_subnormals() -> None:
+    # _xp.astype's bit-level conversions (taken for CuPy, whose own conversions
+    # flush), checked here on NumPy arrays against NumPy's casts: every float32 with
+    # a zero exponent field and the first normal binade, both signs, and float64
+    # values across the subnormal range, halfway cases included.
+    from actfn import _xp
+
+    u = np.arange(0, 1 << 24, dtype=np.uint32)
+    x = np.concatenate([u, u | np.uint32(1 << 31)]).view(np.float32)
+    w = _xp.widen_float32(np, x)
+    assert w.dtype == np.float64
+    assert np.array_equal(w.view(np.uint64), x.astype(np.float64).view(np.uint64))
+    rng = np.random.default_rng(3)
+    halves = (rng.integers(0, 1 << 24, 10**5) + 0.5) * 2.0**-149
+    y = np.concatenate(
+        [
+            halves,
+            -halves,
+            rng.uniform(-(2.0**-125), 2.0**-125, 10**5),
+            np.ldexp(rng.uniform(-1, 1, 10**5), rng.integers(-1100, 200, 10**5)),
+            [0.0, -0.0, np.inf, -np.inf, np.nan, 2.0**-150, 2.0**-151, 3.5e38],
+        ]
+    )
+    n = _xp.narrow_to_float32(np, y)
+    with np.errstate(over="ignore"):
+        want = y.astype(np.float32)
+    assert n.dtype == np.float32
+    assert np.array_equal(n.view(np.uint32), want.view(np.uint32))
 
 
 @pytest.mark.parametrize("f", **by_name(ALL))

@@ -728,8 +728,8 @@ class Activation:
             )
         if self._empty_along_axis(prep):
             return self._empty(prep, x, tuple(prep.x.shape), None)
-        xc = _astype(xp, prep.x, prep.compute_dtype)
-        gc = _astype(xp, gprep.x, prep.compute_dtype)
+        xc = _xp.astype(xp, prep.x, prep.compute_dtype)
+        gc = _xp.astype(xp, gprep.x, prep.compute_dtype)
         with _quiet(prep):
             if self.spec.vjp is not None:
                 r = self.spec.vjp(xp, xc, gc, p)
@@ -989,9 +989,3 @@ _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 
 
-def _astype(xp: Any, x: Any, dtype: Any) -> Any:
-    if x.dtype == dtype:
-        return x
-    if xp is np:
-        return x.astype(dtype)
-    return xp.astype(x, dtype)

@@ -65,8 +65,7 @@ DASK_CHUNKS_VIA_NUMPY = True
 __all__ = ["evaluate"]
 
 
-def _astype(xp: Any, x: Any, dtype: Any) -> Any:
-    return x if x.dtype == dtype else xp.astype(x, dtype)
+_astype = _xp.astype
 
 
 def evaluate(act: Activation, prep: _xp.Prepared, p: dict[str, Any], derivative: bool) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Prepared", "check_out", "prepare", "to_result"]
+__all__ = ["Prepared", "astype", "check_out", "prepare", "to_result"]
 
 # Library names whose arrays are accepted.  The namespace itself always comes
 # from ``array_api_compat.array_namespace``; this list only makes the error for
@@ -182,15 +182,56 @@ def _wide_dtype(xp: Any, arr: Any, dtype: Any) -> Any:
 
 def to_result(prep: Prepared, y: Any) -> Any:
     """Round a computed array once to the result dtype."""
-    xp = prep.xp
-    if y.dtype == prep.result_dtype:
-        return y
+    return astype(prep.xp, y, prep.result_dtype)
+
+
+def astype(xp: Any, x: Any, dtype: Any) -> Any:
+    """``x`` in ``dtype``, rounded once where that is narrower, subnormals kept.
+
+    CuPy compiles its kernels with ``-ftz=true`` (cupy/cupy#8382), so its own
+    float32 conversions read a subnormal float32 as 0 and write 0 for a result
+    below 2^-126; between float32 and float64 CuPy arrays are converted here with
+    integer operations on the bits instead.
+    """
+    if x.dtype == dtype:
+        return x
     if xp is np:
         # A value beyond the narrow dtype's range rounds to inf, as IEEE 754
         # says: that is the correct result, not a reason to warn.
         with np.errstate(over="ignore"):
-            return y.astype(prep.result_dtype)
-    return xp.astype(y, prep.result_dtype)
+            return x.astype(dtype)
+    if type(x).__module__.split(".")[0] == "cupy":
+        if x.dtype == xp.float32 and dtype == xp.float64:
+            return widen_float32(xp, x)
+        if x.dtype == xp.float64 and dtype == xp.float32:
+            return narrow_to_float32(xp, x)
+    return xp.astype(x, dtype)
+
+
+def widen_float32(xp: Any, x: Any) -> Any:
+    """float32 ``x`` as float64, exactly, subnormals too, by integer operations on
+    the bits (``x.view``, as NumPy and CuPy arrays have it)."""
+    u = x.view(xp.uint32)
+    y = xp.astype(x, xp.float64)
+    # exponent field 0: zero or subnormal, m 2^-149 with m the 23-bit field
+    m = xp.astype(u & 0x007FFFFF, xp.float64) * 2.0**-149
+    small = xp.where((u >> 31) == 1, -m, m)
+    return xp.where((u & 0x7F800000) == 0, small, y)
+
+
+def narrow_to_float32(xp: Any, y: Any) -> Any:
+    """float64 ``y`` rounded once to float32, results below 2^-126 too.
+
+    There the float32 is k 2^-149 with k = round-half-even(|y| 2^149) <= 2^23
+    (k = 2^23 is the least normal number, whose bits are k as well), assembled
+    as bits with y's sign."""
+    r = xp.astype(y, xp.float32)
+    a = xp.abs(y)
+    small = a < 2.0**-126  # False at NaN
+    k = xp.round(xp.where(small, a, xp.zeros_like(a)) * 2.0**149)
+    sign = xp.astype(xp.signbit(y), xp.uint32) << 31
+    bits = xp.where(small, xp.astype(k, xp.uint32) | sign, r.view(xp.uint32))
+    return bits.view(xp.float32)
 
 
 def check_out(
