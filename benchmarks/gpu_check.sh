@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The checks that need a CUDA GPU, in one run (docs/gpu.md):
+# The checks that need a CUDA GPU, in one run (docs/backends.md, "Running on GPUs"):
 #   1. the test suite's CuPy and CUDA-tensor cases (the cupy and torch_cuda backends of
 #      the xp fixture, and test_autodiff's cuda device), which skip on a machine
 #      without a GPU;
