@@ -121,6 +121,15 @@ def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: An
         assert _same(r, results[0])
 
 
+#: The share of float32 results allowed to differ (by 1 ULP) from the generic form's
+#: rounded float64 values, where it is not 1%.  gelu's AVX-512 kernel adds terms up
+#: to 1/8 of its exponent in float32 arithmetic (s^2 P on intervals of width 1,
+#: k_avx512.c): 0.97% of this sample differ (0.61% with intervals of width 1/2,
+#: which cost 20% more time); its largest error stays below 0.78 ULP over all 2^32
+#: inputs (test_native).
+OFF_BY_ONE = {"gelu": 0.015}
+
+
 @pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("f", **by_name(ELEMENTWISE))
 @pytest.mark.parametrize(("dtype", "kernels"), PATHS, indirect=["kernels"])
@@ -149,7 +158,7 @@ def test_kernel_matches_generic_form(f: actfn.Activation, dtype: Any) -> None:
     else:
         np.testing.assert_array_max_ulp(got[~nan], ref[~nan], maxulp=1)
         if dtype == np.float32:
-            assert np.mean(got[~nan] != ref[~nan]) < 0.01
+            assert np.mean(got[~nan] != ref[~nan]) < OFF_BY_ONE.get(f.name, 0.01)
 
 
 #: Axis functions with a row kernel: a NumPy one, a compiled one, or both.

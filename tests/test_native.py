@@ -124,7 +124,7 @@ def test_small_and_empty_shapes(shape: tuple[int, ...]) -> None:
 )
 def test_environment_switch(variable: str, query: str) -> None:
     # ACTFN_NATIVE=0 switches the compiled kernels off for the whole process;
-    # ACTFN_AVX512=0 keeps sigmoid, silu, glu and softplus on the double kernels.
+    # ACTFN_AVX512=0 keeps sigmoid, silu, glu, softplus and gelu on the double kernels.
     import subprocess
     import sys
 
@@ -152,7 +152,7 @@ needs_avx512 = pytest.mark.skipif(
 )
 
 #: check512's kinds: k_avx512.c's float32-arithmetic kernels.
-AVX512_KINDS = {"sigmoid": 0, "silu": 1, "glu": 2, "softplus": 3}
+AVX512_KINDS = {"sigmoid": 0, "silu": 1, "glu": 2, "softplus": 3, "gelu": 4}
 
 
 @needs_avx512

@@ -987,5 +987,3 @@ def _quiet(prep: _xp.Prepared) -> Any:
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
-
-

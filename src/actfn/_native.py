@@ -6,7 +6,7 @@ goes through the NumPy kernels instead, with the same accuracy bounds.
 
 A compiled kernel computes a float32 result in double precision and rounds it
 once (``_c/vmath.h`` has the error argument), in one pass over the data without
-temporaries.  sigmoid, silu, glu and softplus have float32-arithmetic kernels
+temporaries.  sigmoid, silu, glu, softplus and gelu have float32-arithmetic kernels
 for processors with AVX-512 (``_c/k_avx512.c``, checked over every float32
 input), used there unless ``ACTFN_AVX512=0`` is in the environment: then every
 processor computes the double kernels' values.  The engine uses a kernel for
@@ -78,7 +78,8 @@ def set_enabled(flag: bool) -> bool:
 
 
 def avx512() -> bool:
-    """Whether sigmoid, silu, glu and softplus (beta 1, no threshold) run their
+    """Whether sigmoid, silu, glu, softplus (beta 1, no threshold) and gelu (exact
+    form) run their
     float32-arithmetic AVX-512 kernels
     (k_avx512.c: where the processor has AVX-512; the double kernels elsewhere)."""
     return _cnative is not None and bool(_cnative.avx512())

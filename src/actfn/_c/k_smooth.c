@@ -101,10 +101,12 @@ ACTFN_EW(gelu_tanh_f32, y = vm_gelu_tanh(x))
 static void gelu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                      const double *restrict P)
 {
-    if (P[0] != 0.0)
+    if (P[0] != 0.0) {
         gelu_tanh_f32(xs, ys, n, P);
-    else
+    } else {
+        ACTFN_USE_512(actfn_gelu512(xs, ys, n)); /* k_avx512.c, float32 arithmetic */
         gelu_erf_f32(xs, ys, n, P);
+    }
 }
 
 /* mish: x tanh(softplus(x)) = x n/(n + 2), n = e (e + 2), e = exp(xc), xc =

@@ -193,7 +193,7 @@ done:
     return result;
 }
 
-/* avx512(flag=None): whether sigmoid, silu, glu and softplus take k_avx512.c's kernels;
+/* avx512(flag=None): whether sigmoid, silu, glu, softplus and gelu take k_avx512.c's kernels;
  * a flag switches them on (where the processor has AVX-512) or off.  Returns the
  * setting before the call. */
 static PyObject *avx512(PyObject *self, PyObject *args)
@@ -218,7 +218,7 @@ static PyObject *avx512(PyObject *self, PyObject *args)
 #endif
 }
 
-/* check512(kind, lo, hi): k_avx512.c's kernel `kind` (0 sigmoid, 1 silu, 2 glu, 3 softplus)
+/* check512(kind, lo, hi): k_avx512.c's kernel `kind` (0 sigmoid, 1 silu, 2 glu, 3 softplus, 4 gelu)
  * against the double formula for the float32 bit patterns in [lo, hi). */
 static PyObject *check512(PyObject *self, PyObject *args)
 {
@@ -228,8 +228,8 @@ static PyObject *check512(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "iKK", &kind, &lo, &hi))
         return NULL;
 #if ACTFN_HAVE_AVX512
-    if (kind < 0 || kind > 3 || hi > (1ULL << 32) || lo > hi) {
-        PyErr_SetString(PyExc_ValueError, "check512: kind 0 to 3 and 0 <= lo <= hi <= 2**32");
+    if (kind < 0 || kind > 4 || hi > (1ULL << 32) || lo > hi) {
+        PyErr_SetString(PyExc_ValueError, "check512: kind 0 to 4 and 0 <= lo <= hi <= 2**32");
         return NULL;
     }
     if (!actfn_avx512_supported()) {
