@@ -16,6 +16,8 @@ if compgen -G ".whl/*.whl" >/dev/null; then
         --target /tmp/site .whl/*.whl || exit 1
     export PYTHONPATH=/tmp/site
 fi
+# (without XLA_PYTHON_CLIENT_PREALLOCATE=false each pytest-xdist worker's JAX takes 75%
+# of the GPU's memory, and CuPy and PyTorch in the others run out of it)
 export PYTHONPATH=${PYTHONPATH:+$PYTHONPATH:}src XLA_PYTHON_CLIENT_PREALLOCATE=false
 export PYTHONUNBUFFERED=1 KERAS_BACKEND=numpy
 nvidia-smi -L
