@@ -100,9 +100,11 @@ INLINE512 exp_parts exp_neg_abs(__m512 x)
     __m512 n = _mm512_sub_ps(t, shift);
     __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(SIG_LN2_16_HI), a); /* -a - n hi, exact */
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_LO), r);
-    __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(shift));
-    /* k + 1: the table holds T/2 */
-    e.k = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_srai_epi32(ni, 4), _mm512_set1_epi32(1)));
+    /* the low bits of t hold n (two's complement): j = n mod 16 indexes the
+     * table; k + 1 = floor(n/16) + 1, the table holding T/2, is taken as n/16 + 1,
+     * whose floor is what vscalefps applies (exact: |n| < 2^13) */
+    __m512i ni = _mm512_castps_si512(t);
+    e.k = _mm512_fmadd_ps(n, _mm512_set1_ps(0.0625f), one);
     e.th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
     __m512 tl = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_LO));
     __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 24), _mm512_set1_ps(1.0f / 6));
@@ -434,8 +436,8 @@ INLINE512 __m512 gelu16(__m512 x)
     __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_HI), vh); /* exact */
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_LO), _mm512_add_ps(r, q));
     r = _mm512_add_ps(r, vl);
-    __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(shift));
-    __m512 k = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_srai_epi32(ni, 4), _mm512_set1_epi32(1)));
+    __m512i ni = _mm512_castps_si512(t); /* j = n mod 16 in the low bits */
+    __m512 k = _mm512_fmadd_ps(n, _mm512_set1_ps(0.0625f), _mm512_set1_ps(1.0f)); /* floor: k + 1 */
     __m512 th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
     __m512 tl = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_LO));
     __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 24), _mm512_set1_ps(1.0f / 6));
