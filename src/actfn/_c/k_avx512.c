@@ -320,15 +320,22 @@ INLINE512 __m512 softplus16(__m512 x)
         y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(__builtin_inff()), _CMP_EQ_OQ), x);
 }
 
+/* y[i] = f16(x[i]) for i < n, 16 lanes at a time, the tail masked (in an entry
+ * with parameters x, y, n). */
+#define LOOP16(f16)                                                                     \
+    do {                                                                                \
+        Py_ssize_t i = 0;                                                               \
+        for (; i + 16 <= n; i += 16)                                                    \
+            _mm512_storeu_ps(y + i, f16(_mm512_loadu_ps(x + i)));                       \
+        if (i < n) {                                                                    \
+            __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);                         \
+            _mm512_mask_storeu_ps(y + i, tail, f16(_mm512_maskz_loadu_ps(tail, x + i))); \
+        }                                                                               \
+    } while (0)
+
 AVX512 void actfn_softplus512(const float *restrict x, float *restrict y, Py_ssize_t n)
 {
-    Py_ssize_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(y + i, softplus16(_mm512_loadu_ps(x + i)));
-    if (i < n) {
-        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(y + i, tail, softplus16(_mm512_maskz_loadu_ps(tail, x + i)));
-    }
+    LOOP16(softplus16);
 }
 
 /* ---------------------------------------------------------------------- gelu
@@ -464,13 +471,7 @@ INLINE512 __m512 gelu16(__m512 x)
 
 AVX512 void actfn_gelu512(const float *restrict x, float *restrict y, Py_ssize_t n)
 {
-    Py_ssize_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(y + i, gelu16(_mm512_loadu_ps(x + i)));
-    if (i < n) {
-        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(y + i, tail, gelu16(_mm512_maskz_loadu_ps(tail, x + i)));
-    }
+    LOOP16(gelu16);
 }
 
 /* The double formula these kernels stand for (relative error below 2e-13, vmath.h;
