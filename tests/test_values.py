@@ -265,3 +265,43 @@ def test_out_argument() -> None:
     sm = np.empty((2, 3))
     assert actfn.softmax(np.zeros((2, 3)), out=sm) is sm
     np.testing.assert_allclose(sm, 1 / 3, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "b",
+    [
+        5e-324,
+        1e-310,
+        2.0**-70,
+        2.0**70,
+        1e200,
+        1e300,
+        1.7976931080746007e308,
+        1.7976931348623157e308,
+    ],
+)
+def test_squareplus_with_extreme_b(b: float) -> None:
+    # Found by test_fuzz: b near the largest double gave -inf and NaN (h^2
+    # overflowed); for b beyond 2^67 the branch taking h = |x| above |x| = 2^60 was
+    # wrong (squareplus(2^61; b=1e300) gave 2.3e18, not 5e149); a subnormal b lost
+    # bits.  Now b outside [2^-64, 2^64] is scaled to about 1 by a power of two.
+    rng = np.random.default_rng(int(np.frexp(b)[1]) + 1100)
+    x = np.ldexp(rng.uniform(1.0, 2.0, 200), rng.integers(-1074, 1023, 200))
+    x = np.concatenate([x * rng.choice([-1.0, 1.0], 200), [0.0, 1.0, -1.0, 2.0**61, -(2.0**61)]])
+    x = np.concatenate([x, [np.sqrt(b), -np.sqrt(b), 1e308, -1e308, np.inf, -np.inf]])
+    y = actfn.squareplus(x, b=b)
+    d = actfn.squareplus.derivative(x, b=b)
+    with mpmath.workdps(60):
+        for xi, yi, di in zip(x, y, d, strict=True):
+            if np.isinf(xi):
+                assert yi == (np.inf if xi > 0 else 0.0) and di == (1.0 if xi > 0 else 0.0)
+                continue
+            v, bb = mpmath.mpf(float(xi)), mpmath.mpf(b)
+            h = mpmath.sqrt(v * v + bb)
+            want = bb / (2 * (h - v)) if v < 0 else (v + h) / 2
+            dwant = bb / (2 * h * (h - v)) if v < 0 else (1 + v / h) / 2
+            for got, true, bound in ((yi, want, 2.0), (di, dwant, 4.0)):
+                t = float(true)
+                ulp = np.spacing(abs(t)) if t != 0 else np.spacing(0.0)
+                err = float(abs(mpmath.mpf(float(got)) - true)) / ulp
+                assert err <= bound, (xi, b, got, t, err)

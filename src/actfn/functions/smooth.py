@@ -1088,10 +1088,33 @@ def _squareplus_h(xp: Any, x: Any, b: float) -> tuple[Any, Any]:
     return xp.where(big, ax, hi), xp.where(big, xp.zeros_like(x), lo)
 
 
+def _squareplus_scale(b: float) -> float:
+    """1 for b in [2^-64, 2^64]; otherwise the power of two s with b/s^2 in [1/2, 2).
+
+    squareplus(x; b) = s squareplus(x/s; b/s^2), and its derivative is the same at
+    x/s: outside that range of b the formulas run on the scaled problem (found by
+    test_fuzz: b near the largest double overflowed h^2, and for b beyond 2^67
+    the branch that takes h = |x| above 2^60 was wrong; a subnormal b lost its
+    bits in the exact sums)."""
+    if 2.0**-64 <= b <= 2.0**64:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(b)[1] // 2)
+
+
 def _squareplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     b = p["b"]
     if b == 0.0:
         return xp.maximum(x, 0.0)  # relu, exactly
+    sc = _squareplus_scale(b)
+    if sc != 1.0:
+        # x/sc is exact but for subnormals (below the result's precision then); for
+        # sc < 1 it may overflow, where x^2 exceeds b by far more than 2^1000: the
+        # result is x for x > 0 and (b/4)/|x| below (b/4 exact wherever that
+        # quotient is not 0)
+        xs = x / sc
+        y = sc * _squareplus_value(xp, xs, {**p, "b": b / sc / sc})
+        far = xp.where(x > 0.0, x, (0.25 * b) / xp.abs(x))
+        return xp.where(xp.isinf(xs) & xp.isfinite(x), far, y)
     h, lo = _squareplus_h(xp, x, b)
     # x >= 0: (x + h)/2, a sum of non-negative terms (halved after the sum, or
     # before it where the sum would overflow).  x < 0: x + h cancels, so use
@@ -1113,6 +1136,9 @@ def _squareplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
     if b == 0.0:  # relu: the kink rule at 0 gives 0
         d = xp.astype(x > 0.0, x.dtype)
         return nm.propagate_nan(xp, x, d)
+    sc = _squareplus_scale(b)
+    if sc != 1.0:  # (see _squareplus_scale; the derivative has no scale)
+        return _squareplus_derivative(xp, x / sc, {**p, "b": b / sc / sc})
     h, lo = _squareplus_h(xp, x, b)
     xpos = xp.minimum(xp.maximum(x, 0.0), _SQ_BIG)
     xneg = xp.minimum(x, 0.0)
