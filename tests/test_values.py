@@ -305,3 +305,52 @@ def test_squareplus_with_extreme_b(b: float) -> None:
                 ulp = np.spacing(abs(t)) if t != 0 else np.spacing(0.0)
                 err = float(abs(mpmath.mpf(float(got)) - true)) / ulp
                 assert err <= bound, (xi, b, got, t, err)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("beta", "threshold"),
+    [(5e-324, 5e-324), (1e-310, 3e-310), (3.0, 1.0), (0.1, -7.0), (1.0, 20.0)],
+)
+def test_softplus_threshold_compares_the_exact_product(
+    dtype: Any, beta: float, threshold: float
+) -> None:
+    # Found by test_fuzz: softplus(1.25 float16; beta=5e-324, threshold=5e-324) was
+    # inf, not 1.25: beta * x rounded onto the threshold, so the switch to x was
+    # missed.  The switch now compares x with threshold/beta rounded down.
+    with mpmath.workdps(2000):
+        near = float(mpmath.mpf(threshold) / beta)
+    # the float nearest threshold/beta and its three neighbours each side
+    up = down = np.array([near], dtype=dtype)
+    x = np.array([near, 1.25, 2.5, -3.0, 0.0], dtype=dtype)
+    for _ in range(3):
+        up, down = np.nextafter(up, dtype(np.inf)), np.nextafter(down, dtype(-np.inf))
+        x = np.concatenate([x, up, down])
+    x = x[np.isfinite(x)]
+    y = actfn.softplus(x, beta=beta, threshold=threshold)
+    d = actfn.softplus.derivative(x, beta=beta, threshold=threshold)
+    with mpmath.workdps(2000):  # beta x exact for every x and beta here
+        for xi, yi, di in zip(x, y, d, strict=True):
+            bx = mpmath.mpf(beta) * mpmath.mpf(float(xi))
+            if bx > mpmath.mpf(threshold):
+                assert yi == xi and di == 1.0, (xi, yi, di)
+                continue
+            want = dtype(float(mpmath.log1p(mpmath.exp(bx)) / beta))
+            dwant = dtype(float(1 / (1 + mpmath.exp(-bx))))
+            for got, true in ((yi, want), (di, dwant)):
+                if np.isinf(true):
+                    assert got == true, (xi, got)
+                else:
+                    assert abs(float(got) - float(true)) <= np.spacing(abs(true)), (xi, got, true)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("beta", [5e-324, 1e-307, 1e-300, 1.0, 3.0])
+def test_softplus_limits_at_infinity(dtype: Any, beta: float) -> None:
+    # For beta below 7.5e-306, beta x stays small at the clip of x (1e308), so -inf
+    # gave softplus(inf)-like results (inf, NaN in float32, derivative 1/2): the limits
+    # are 0 and 0.
+    x = np.array([-np.inf, np.inf], dtype=dtype)
+    assert actfn.softplus(x, beta=beta).tolist() == [0.0, np.inf]
+    assert actfn.softplus.derivative(x, beta=beta).tolist() == [0.0, 1.0]
+    assert actfn.softplus(x, beta=beta, threshold=1.0).tolist() == [0.0, np.inf]

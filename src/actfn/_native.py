@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _numerics
+
 __all__ = [
     "available",
     "avx512",
@@ -111,6 +113,17 @@ def _pack(names: tuple[str, ...], p: Mapping[str, Any]) -> tuple[float, ...] | N
     return tuple(values)
 
 
+# Values a kernel reads after its parameters, derived from them once per call.
+_DERIVED: dict[str, Callable[[Mapping[str, Any]], tuple[float, ...]]] = {
+    # softplus: the largest double at most threshold/beta (NaN for no threshold)
+    "softplus": lambda p: (
+        math.nan
+        if p["threshold"] is None
+        else _numerics.floor_quotient(float(p["threshold"]), float(p["beta"])),
+    ),
+}
+
+
 def elementwise(name: str, p: Mapping[str, Any], always: bool = False) -> EwKernel | None:
     """The compiled elementwise kernel of ``name`` for parameters ``p``, or None
     (also None while switched off, unless ``always``)."""
@@ -120,6 +133,9 @@ def elementwise(name: str, p: Mapping[str, Any], always: bool = False) -> EwKern
     packed = _pack(entry[2], p)
     if packed is None:
         return None
+    derived = _DERIVED.get(name)
+    if derived is not None:
+        packed += derived(p)
     return partial(_cnative.ew, entry[1], packed)
 
 

@@ -7,7 +7,10 @@ says why it is accurate (no cancellation, no overflow in a discarded branch).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
+
+import numpy as np
 
 from ._xp import imported
 
@@ -19,6 +22,7 @@ __all__ = [
     "dd_sqrt",
     "erfc",
     "fast_two_sum",
+    "floor_quotient",
     "gelu_exact",
     "gelu_exact_derivative",
     "gelu_tanh_arg",
@@ -47,6 +51,33 @@ __all__ = [
 _TAIL = -700.0
 _TAIL_SHIFT = 47.5
 _TAIL_SCALE = 2.349698337452817e-21  # e^-47.5, relative error 2.0e-19
+
+
+def floor_quotient(a: float, b: float, single: bool = False) -> float:
+    """The largest float64 (float32 if ``single``) at most a/b, for b > 0.
+
+    For x of that format, ``x > floor_quotient(a, b)`` is exactly the test
+    b x > a on the true product, which ``b * x > a`` rounded is not: with b
+    subnormal, b x rounds onto a for x a little above a/b.  -inf and +inf
+    bound the ratios beyond the format (and come from an infinite a).
+    """
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if math.isinf(a):
+        return a
+    q = Fraction(a) / Fraction(b)
+    dt = np.float32 if single else np.float64
+    top = Fraction(float(np.finfo(dt).max))
+    if q >= top:
+        return float(np.finfo(dt).max)
+    if q < -top:
+        return -math.inf
+    d = dt(q.numerator / q.denominator)  # int / int is rounded correctly
+    while Fraction(float(d)) > q:
+        d = np.nextafter(d, dt(-np.inf))
+    while Fraction(float(np.nextafter(d, dt(np.inf)))) <= q:
+        d = np.nextafter(d, dt(np.inf))
+    return float(d)
 
 
 def safe_where(xp: Any, cond: Any, a: Any, b: Any) -> Any:

@@ -18,30 +18,30 @@
  * float64 exp underflows to 0, as in the generic form, not vm_exp's stand-in.
  * 1/beta is a multiplication by the rounded reciprocal (one more rounding; exact
  * for beta a power of 2, beta = 1 included).
- * threshold (NaN for None): x where beta x > threshold (PyTorch's switch), with
- * x clipped to (|threshold| + 1)/beta so that beta x cannot overflow (the clip
- * keeps the sign of beta x - threshold), and x > 0 for threshold 0, as the
- * generic form's _above. */
+ * threshold (NaN for None): x where beta x > threshold (PyTorch's switch), on the
+ * exact product: P[2] is the largest double at most threshold/beta (NaN for None;
+ * _native appends it), and a float32 x is above it exactly where beta x, unrounded,
+ * is above the threshold, as the generic form's _above. */
 ACTFN_CLONES static void softplus_general_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                                       const double *restrict P)
 {
     /* the loop of ACTFN_EW, with the parameters read once */
-    const double beta = P[0], thr = P[1];
-    const double lim = vm_min(750.0 / beta, 1e308), inv = 1.0 / beta;
-    /* threshold 0: the test x > 0, written as 1 * x > 0 with no clip */
-    const double bb = thr == 0.0 ? 1.0 : beta;
-    const double lim2 = thr == 0.0 ? __builtin_inf() : (__builtin_fabs(thr) + 1.0) / beta;
+    const double beta = P[0], cut = P[2];
+    const double lim = vm_min(750.0 / beta, 1e308);
+    /* 1/beta overflows for beta < 5.6e-309: the largest double keeps 0 * inv = 0
+     * (e = 0), and any e > 0 then gives inf in float32 either way */
+    const double inv = vm_min(1.0 / beta, 1.7976931348623157e308);
     for (Py_ssize_t i = 0; i < n; i++) {
         double x = xs[i];
         double t = beta * vm_min(vm_max(x, -lim), lim);
         double at = __builtin_fabs(t);
         double e = vm_exp(-at);
-        e = at > 745.1332191019412 ? 0.0 : e;
+        /* (x = -inf: the limit exp(-inf) = 0, where a tiny beta leaves t small) */
+        e = at > 745.1332191019412 || x == -__builtin_inf() ? 0.0 : e;
         double xp = !(x <= 0.0) ? x : 0.0; /* np.maximum(x, 0.0) */
         double r = xp + vm_log1p_unit32(e) * inv;
-        double xc2 = vm_min(vm_max(x, -lim2), lim2);
-        /* false for threshold NaN (None) */
-        ys[i] = (float)(bb * xc2 > thr ? x : r);
+        /* false for cut NaN (no threshold) */
+        ys[i] = (float)(x > cut ? x : r);
     }
 }
 

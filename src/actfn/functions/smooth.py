@@ -93,7 +93,12 @@ def _softplus_parts(xp: Any, x: Any, beta: float) -> tuple[Any, Any]:
     xc = xp.clip(x, -lim, lim)
     t, e = _scaled_product(xp, xc, beta)
     ex = xp.exp(-xp.abs(t))
-    return ex - ex * xp.where(t >= 0.0, e, -e), t
+    ex = ex - ex * xp.where(t >= 0.0, e, -e)
+    if lim == 1e308:
+        # beta < 7.5e-306: beta x is small even at the clip, but the limits at
+        # +-inf have exp(-inf) = 0 (softplus 0 and inf, derivative 0 and 1).
+        ex = xp.where(xp.isinf(x), 0.0, ex)
+    return ex, t
 
 
 def _softplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -112,13 +117,10 @@ def _softplus_value(xp: Any, x: Any, p: dict[str, Any]) -> Any:
 
 
 def _above(xp: Any, x: Any, beta: float, thr: float) -> Any:
-    # PyTorch's switch beta * x > threshold, with x clipped so that beta * x cannot
-    # overflow; the clip keeps the sign of beta x - threshold.
-    if thr == 0.0:  # beta > 0: the same test, without beta * x underflowing to 0
-        return x > 0.0
-    lim = (abs(thr) + 1.0) / beta
-    xc = xp.clip(x, -lim, lim) if math.isfinite(lim) else x
-    return beta * xc > thr
+    # PyTorch's switch beta x > threshold, made on the exact product: x above the
+    # largest float of x's format at most threshold/beta (beta * x rounded would
+    # land on the threshold for a subnormal beta and x a little above the ratio).
+    return x > nm.floor_quotient(thr, beta, single=x.dtype != xp.float64)
 
 
 def _softplus_derivative(xp: Any, x: Any, p: dict[str, Any]) -> Any:
@@ -148,14 +150,14 @@ def _softplus_kernel(x: Any, p: dict[str, Any]) -> Any:
 
 def _softplus_mp(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     beta, thr = mp.mpf(p["beta"]), p["threshold"]
-    if thr is not None and beta * x > thr:
+    if thr is not None and mp.fmul(beta, x, exact=True) > thr:
         return x
     return mp.log1p(mp.exp(beta * x)) / beta
 
 
 def _softplus_mp_derivative(mp: Any, x: Any, p: dict[str, Any]) -> Any:
     beta, thr = mp.mpf(p["beta"]), p["threshold"]
-    if thr is not None and beta * x > thr:
+    if thr is not None and mp.fmul(beta, x, exact=True) > thr:
         return mp.mpf(1)
     return 1 / (1 + mp.exp(-beta * x))
 
