@@ -15,10 +15,13 @@ nothing: on this machine a fresh 64 KiB NumPy temporary costs more than the
 arithmetic on it (the allocator returns freed pages to the system and the next
 allocation faults them in again).
 
-Every element goes through the same arithmetic on an aligned float64 copy
-whatever block it falls in, so results do not depend on the number of threads
-or on the block size.  Functions along an axis go through :func:`rows`, which
-hands the kernel whole rows (the axis moved last), a block of rows at a time.
+A contiguous input is cut into runs of blocks that go to whichever thread asks
+next (the caller's among them), so that a thread on a slower or busier core
+takes fewer and the threads finish together.  Every element goes through the
+same arithmetic on an aligned float64 copy whatever block or thread it falls
+in, so results do not depend on the number of threads or on the block size.
+Functions along an axis go through :func:`rows`, which hands the kernel whole
+rows (the axis moved last), a block of rows at a time.
 
 Two refinements keep the one-rounding accuracy: a kernel that is exact in any
 dtype (max, clip, copies) may run ``native`` on the input's own dtype, and a
@@ -31,7 +34,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as _wait_all
 from functools import partial
@@ -77,6 +80,9 @@ _F32 = np.dtype(np.float32)
 #: Elements per call of a compiled kernel: a worker checks for cancellation
 #: between calls, and a call holds no GIL for longer than about 0.1 ms.
 C_CHUNK = 1 << 16
+#: Elements per run of blocks that a thread takes at a time in a contiguous
+#: NumPy-kernel evaluation (one lock per run; a few runs per thread at 10^6).
+FLAT_CHUNK = 4 * BLOCK
 
 
 # --------------------------------------------------------------------------- threads
@@ -191,6 +197,30 @@ def _parallel(tasks: list[Callable[[threading.Event], None]]) -> None:
             _wait_all(futures)
 
 
+class _Chunks:
+    """Ranges [lo, hi) of ``size`` elements covering [0, n), handed out in order to
+    whichever thread asks next: a thread on a slower core (or one that started
+    later) takes fewer, so the threads finish together.  Each ``iter()`` is one
+    thread's view of the shared sequence."""
+
+    __slots__ = ("_count", "_lock", "_n", "_next", "_size")
+
+    def __init__(self, n: int, size: int) -> None:
+        self._n, self._size = n, size
+        self._count = -(-n // size)
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        while True:
+            with self._lock:
+                i = self._next
+                self._next += 1
+            if i >= self._count:
+                return
+            yield i * self._size, min(self._n, (i + 1) * self._size)
+
+
 def _serial() -> bool:
     return get_num_threads() == 1 or getattr(_local, "worker", False)
 
@@ -283,20 +313,20 @@ def _run_flat(
     xf: Array,
     of: Array,
     p: dict[str, Any],
-    start: int,
-    stop: int,
+    ranges: Iterable[tuple[int, int]],
     cancel: threading.Event | None,
 ) -> None:
     buf = _enter(BLOCK, of.dtype).block
     try:
         with _quiet():
-            for s in range(start, stop, BLOCK):
-                if cancel is not None and cancel.is_set():
-                    return
-                e = min(stop, s + BLOCK)
-                b = buf[: e - s]
-                np.copyto(b, xf[s:e], casting="unsafe")
-                np.copyto(of[s:e], fn(np, b, p), casting="unsafe")
+            for start, stop in ranges:
+                for s in range(start, stop, BLOCK):
+                    if cancel is not None and cancel.is_set():
+                        return
+                    e = min(stop, s + BLOCK)
+                    b = buf[: e - s]
+                    np.copyto(b, xf[s:e], casting="unsafe")
+                    np.copyto(of[s:e], fn(np, b, p), casting="unsafe")
     finally:
         _leave()
 
@@ -306,24 +336,24 @@ def _run_native(
     xf: Array,
     of: Array,
     p: dict[str, Any],
-    start: int,
-    stop: int,
+    ranges: Iterable[tuple[int, int]],
     cancel: threading.Event | None,
 ) -> None:
     same = xf.__array_interface__["data"][0] == of.__array_interface__["data"][0]
     _enter(BLOCK)
     try:
         with _quiet():
-            for s in range(start, stop, BLOCK):
-                if cancel is not None and cancel.is_set():
-                    return
-                e = min(stop, s + BLOCK)
-                o = of[s:e]
-                if not same:
-                    np.copyto(o, xf[s:e])
-                r = fn(np, o, p)
-                if r is not o:
-                    np.copyto(o, r, casting="unsafe")
+            for start, stop in ranges:
+                for s in range(start, stop, BLOCK):
+                    if cancel is not None and cancel.is_set():
+                        return
+                    e = min(stop, s + BLOCK)
+                    o = of[s:e]
+                    if not same:
+                        np.copyto(o, xf[s:e])
+                    r = fn(np, o, p)
+                    if r is not o:
+                        np.copyto(o, r, casting="unsafe")
     finally:
         _leave()
 
@@ -365,13 +395,11 @@ def _run_iter(
         _leave()
 
 
-def _run_c(
-    ck: CKernel, xf: Array, of: Array, start: int, stop: int, cancel: threading.Event | None
-) -> None:
-    for s in range(start, stop, C_CHUNK):
-        if cancel is not None and cancel.is_set():
+def _run_c(ck: CKernel, xf: Array, of: Array, chunks: _Chunks, cancel: threading.Event) -> None:
+    for lo, hi in chunks:
+        if cancel.is_set():
             return
-        ck(xf, of, s, min(stop, s + C_CHUNK))
+        ck(xf, of, lo, hi)
 
 
 def _run_c_iter(
@@ -418,14 +446,14 @@ def _compiled(ck: CKernel, x: Array, out: Array) -> Array:
         return out
     nchunks = -(-n // C_CHUNK)
     parts = min(get_num_threads(), nchunks)
-    bounds = [min(n, (nchunks * i // parts) * C_CHUNK) for i in range(parts + 1)]
     tasks: list[Callable[[threading.Event], None]] = []
-    for i in range(parts):
-        lo, hi = bounds[i], bounds[i + 1]
-        if flat is not None:
-            tasks.append(partial(_run_c, ck, flat[0], flat[1], lo, hi))
-        else:
-            tasks.append(partial(_run_c_iter, ck, x, out, lo, hi))
+    if flat is not None:
+        chunks = _Chunks(n, C_CHUNK)
+        tasks = [partial(_run_c, ck, flat[0], flat[1], chunks)] * parts
+    else:
+        bounds = [min(n, (nchunks * i // parts) * C_CHUNK) for i in range(parts + 1)]
+        for i in range(parts):
+            tasks.append(partial(_run_c_iter, ck, x, out, bounds[i], bounds[i + 1]))
     _parallel(tasks)
     return out
 
@@ -462,27 +490,29 @@ def elementwise(
         return _compiled(ck, x, out)
     if x.ndim == 0:
         one = np.array([x], dtype=np.float64)
-        _run_flat(fn, one, out.reshape(1), p, 0, 1, None)
+        _run_flat(fn, one, out.reshape(1), p, [(0, 1)], None)
         return out
     flat = _flat_pair(x, out)
     run_flat = _run_native if native and x.dtype == out.dtype else _run_flat
     if n < PARALLEL_MIN or _serial():
         if flat is not None:
-            run_flat(fn, flat[0], flat[1], p, 0, n, None)
+            run_flat(fn, flat[0], flat[1], p, [(0, n)], None)
         else:
             _run_iter(fn, x, out, p, 0, n, None)
         return out
-    # Ranges of whole blocks, one per thread; the caller's thread takes the first.
+    # Contiguous: runs of FLAT_CHUNK elements to whichever thread is free (the
+    # caller's thread among them).  Otherwise ranges of whole blocks, one per
+    # thread (each thread's iterator over its own range).
     nblocks = -(-n // BLOCK)
     parts = min(get_num_threads(), nblocks)
-    bounds = [min(n, (nblocks * i // parts) * BLOCK) for i in range(parts + 1)]
     tasks: list[Callable[[threading.Event], None]] = []
-    for i in range(parts):
-        lo, hi = bounds[i], bounds[i + 1]
-        if flat is not None:
-            tasks.append(partial(run_flat, fn, flat[0], flat[1], p, lo, hi))
-        else:
-            tasks.append(partial(_run_iter, fn, x, out, p, lo, hi))
+    if flat is not None:
+        chunks = _Chunks(n, FLAT_CHUNK)
+        tasks = [partial(run_flat, fn, flat[0], flat[1], p, chunks)] * parts
+    else:
+        bounds = [min(n, (nblocks * i // parts) * BLOCK) for i in range(parts + 1)]
+        for i in range(parts):
+            tasks.append(partial(_run_iter, fn, x, out, p, bounds[i], bounds[i + 1]))
     _parallel(tasks)
     return out
 

@@ -345,26 +345,36 @@ AVX512 void actfn_softplus512(const float *restrict x, float *restrict y, Py_ssi
  *   H = Phi(-u) = e^v        v = V(u) = log(erfc(u/sqrt 2)/2)
  *   x <= 0: y = x H          x > 0: y = x - x H (H <= 1/2: no cancellation)
  *
- *   v = vh + q + vl  V on 15 intervals of width 1 centred on j = round(u), s =
- *                  u - j exact (Sterbenz; s = u for j = 0): V = C0 + C1 s + q, q =
- *                  s^2 P(s), P of degree 4, C0 and C1 stored as two floats; C0h +
- *                  C1h s by Fast2Sum (|C0| > |C1 s|, C1h s exact), the rest in vl
+ *   V = C0 + C1 s + q   on 15 intervals of width 1 centred on j = round(u), s =
+ *                  u - j exact (Sterbenz; s = u for j = 0); C0 = C0h + C0l and C1
+ *                  = C1h + C1l stored as two floats; q = C0l + C1l s + s^2 P(s),
+ *                  P of degree 4, one Horner chain
  *   H = 2^k (th + tt)   e^v reduced like exp_neg_abs: v = n ln2/16 + r, n =
- *                  16 (k - 1) + j' from vh + q rounded, r = vh - n hi (exact)
- *                  - n lo + q + vl
- *   x H = 2^k (xh + xl)  xh + xl = x th exactly, xl gains x tt
+ *                  16 (k - 1) + j' from (C0h + C1h s) + q rounded; r = ((C0h -
+ *                  n hi) + C1h s) + q - n lo, where C0h - n hi is exact (|C0h -
+ *                  n hi| <= |C1|/2 + 0.2 fits in C0h's 24 bits: C0 grows like
+ *                  u^2/2, C1 like u) and C1h s joins it in one fma (one rounding
+ *                  of a sum below 0.2 in magnitude)
+ *   u H = 2^k (xh + xl)  xh + xl = (u 2^k) th exactly (u 2^k is normal where
+ *                  |x| <= 12), xl gains u 2^k tt
+ *   y = max(x, 0) - u H  for either sign (x H for x < 0, x - x H above), by
+ *                  Fast2Sum (max(x, 0) = 0 or >= 2 u H), one rounding at the end
  *
  * The tables: near-minimax fits on each interval (least squares on 200
  * Chebyshev nodes with Lawson reweighting, against V from mpmath at 40
  * digits), the coefficients of s^2 .. s^6 rounded to float one at a time with
  * the others refitted to the rest; the stored polynomials are within 1.5e-9 of
  * V (an absolute error in v, a relative one in H; 2.6e-10 beyond u = 2).  The
- * other errors, each 2^-24 times a term below 0.08 of the quantity it joins
- * (P's Horner and s^2 P, the low parts, n lo, r + vl, tt), add up to about
- * 1e-8 of the result, against the 2^-25 (3e-8) that would move a float32 result
- * by a whole ULP.  |x| < 2^-60 gives x/2 (x^2/sqrt(2 pi) is below half its ULP;
- * signed zeros kept), +inf gives +inf, -inf gives -0, NaN gives NaN.  Checked
- * over all 2^32 inputs against vmath's double gelu (check512): at most 0.78 ULP. */
+ * other errors (the roundings of q, of r's sums, of n lo and tt), each 2^-24
+ * times a term below 0.2, add up to about 1.5e-8 of the result, against the
+ * 2^-25 (3e-8) that would move a float32 result by a whole ULP.
+ *
+ * Vectors with every |x| in [2^-60, 12] (gelu16_mid) take the form above.
+ * The others (gelu16) compute x H and x - x H apart, scaled by 2^k after the
+ * product (a result below 2^-126 is rounded there), and select: |x| < 2^-60
+ * gives x/2 (x^2/sqrt(2 pi) is below half its ULP; signed zeros kept), x >
+ * 14.5 and +inf give x, -inf gives -0, NaN gives NaN.  Checked over all 2^32
+ * inputs against vmath's double gelu (check512): at most 0.79 ULP. */
 static const float GE_C0H[16] = {
     -0x1.62e43p-1f, -0x1.d74d32p+0f, -0x1.e43f62p+1f, -0x1.a6e4fcp+2f, -0x1.4b85f4p+3f, -0x1.e21478p+3f,
     -0x1.4bc9cep+4f, -0x1.b6262p+4f, -0x1.181b84p+5f, -0x1.5d0674p+5f, -0x1.a9d9acp+5f, -0x1.fe9978p+5f,
@@ -413,12 +423,15 @@ static const float GE_C6[16] = {
 
 #define GE_CLAMP 14.5f
 
-INLINE512 __m512 gelu16(__m512 x)
+typedef struct {
+    __m512 k, th, tt;
+} gelu_parts;
+
+/* H = Phi(-u) = 2^(k+1) (th + tt) for u in [0, 14.5] (NaN kept): see above. */
+INLINE512 gelu_parts gelu_h(__m512 u)
 {
     const __m512 shift = _mm512_set1_ps(SIG_SHIFT);
-    __m512 u = _mm512_min_ps(_mm512_set1_ps(GE_CLAMP), _mm512_abs_ps(x)); /* NaN kept */
-    __m512 m = _mm512_max_ps(_mm512_set1_ps(-GE_CLAMP), x);               /* NaN kept */
-    /* v = V(u) on the interval of j = round(u) */
+    gelu_parts g;
     __m512i j = _mm512_cvtps_epi32(u);
     __m512 s = _mm512_sub_ps(u, _mm512_cvtepi32_ps(j)); /* exact */
 #define GE_COEF(T) _mm512_permutexvar_ps(j, _mm512_loadu_ps(T))
@@ -426,31 +439,34 @@ INLINE512 __m512 gelu16(__m512 x)
     p = _mm512_fmadd_ps(p, s, GE_COEF(GE_C4));
     p = _mm512_fmadd_ps(p, s, GE_COEF(GE_C3));
     p = _mm512_fmadd_ps(p, s, GE_COEF(GE_C2));
-    __m512 q = _mm512_mul_ps(_mm512_mul_ps(s, s), p);
+    p = _mm512_fmadd_ps(p, s, GE_COEF(GE_C1L));
+    __m512 q = _mm512_fmadd_ps(p, s, GE_COEF(GE_C0L));
     __m512 c0h = GE_COEF(GE_C0H), c1h = GE_COEF(GE_C1H);
-    __m512 ph = _mm512_mul_ps(c1h, s);
-    __m512 pl = _mm512_fmsub_ps(c1h, s, ph);
-    __m512 vh = _mm512_add_ps(c0h, ph); /* Fast2Sum */
-    __m512 vl = _mm512_sub_ps(ph, _mm512_sub_ps(vh, c0h));
-    __m512 rest = _mm512_fmadd_ps(GE_COEF(GE_C1L), s, GE_COEF(GE_C0L));
 #undef GE_COEF
-    vl = _mm512_add_ps(vl, _mm512_add_ps(rest, pl));
-    /* e^v = 2^(k+1) (th + tt), as in exp_neg_abs, v = vh + q + vl: n from their
-     * rounded sum, vh - n hi exact (|vh| > 1/4, |vh - n hi| < 0.15), then q
-     * (up to 1/8) and the small terms */
-    __m512 t = _mm512_fmadd_ps(_mm512_add_ps(vh, q), _mm512_set1_ps(SIG_16_LN2), shift);
+    __m512 vr = _mm512_fmadd_ps(c1h, s, c0h);
+    __m512 t = _mm512_fmadd_ps(_mm512_add_ps(vr, q), _mm512_set1_ps(SIG_16_LN2), shift);
     __m512 n = _mm512_sub_ps(t, shift);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_HI), vh); /* exact */
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_HI), c0h); /* exact */
+    r = _mm512_fmadd_ps(c1h, s, r);
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(SIG_LN2_16_LO), _mm512_add_ps(r, q));
-    r = _mm512_add_ps(r, vl);
-    __m512i ni = _mm512_castps_si512(t); /* j = n mod 16 in the low bits */
-    __m512 k = _mm512_fmadd_ps(n, _mm512_set1_ps(0.0625f), _mm512_set1_ps(1.0f)); /* floor: k + 1 */
-    __m512 th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
+    __m512i ni = _mm512_castps_si512(t);
+    g.k = _mm512_fmadd_ps(n, _mm512_set1_ps(0.0625f), _mm512_set1_ps(1.0f));
+    g.th = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_HI));
     __m512 tl = _mm512_permutexvar_ps(ni, _mm512_loadu_ps(T_LO));
     __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 24), _mm512_set1_ps(1.0f / 6));
     c = _mm512_fmadd_ps(c, r, _mm512_set1_ps(0.5f));
     __m512 er = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r); /* e^r - 1 */
-    __m512 tt = _mm512_fmadd_ps(th, er, tl);
+    g.tt = _mm512_fmadd_ps(g.th, er, tl);
+    return g;
+}
+
+/* Any x (the vectors with a lane outside [2^-60, 12] in magnitude, or NaN). */
+INLINE512 __m512 gelu16(__m512 x)
+{
+    __m512 u = _mm512_min_ps(_mm512_set1_ps(GE_CLAMP), _mm512_abs_ps(x)); /* NaN kept */
+    __m512 m = _mm512_max_ps(_mm512_set1_ps(-GE_CLAMP), x);               /* NaN kept */
+    gelu_parts g = gelu_h(u);
+    __m512 k = g.k, th = g.th, tt = g.tt;
     /* m H = 2^k (xh + xl), m = max(x, -14.5) */
     __m512 xh = _mm512_mul_ps(m, th);
     __m512 xl = _mm512_fmadd_ps(m, tt, _mm512_fmsub_ps(m, th, xh));
@@ -469,9 +485,36 @@ INLINE512 __m512 gelu16(__m512 x)
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(GE_CLAMP), _CMP_GT_OQ), x);
 }
 
+/* 2^-60 <= |x| <= 12 in every lane: both signs in one form, y = max(x, 0) - u H
+ * (see the top of this section).  u 2^(k+1) is exact: u H lies between 2^-61
+ * and 12 H(12) > 2^-122, in the normal range.  xh + xl is exact but where u H
+ * is below 2^-102: there xl loses at most 2^-150, a 32nd of the result's ULP. */
+INLINE512 __m512 gelu16_mid(__m512 x, __m512 u)
+{
+    gelu_parts g = gelu_h(u);
+    __m512 us = _mm512_scalef_ps(u, g.k);
+    __m512 xh = _mm512_mul_ps(us, g.th);
+    __m512 xl = _mm512_fmadd_ps(us, g.tt, _mm512_fmsub_ps(us, g.th, xh));
+    __m512 c = _mm512_max_ps(x, _mm512_setzero_ps());
+    __m512 sum = _mm512_sub_ps(c, xh);
+    __m512 lo = _mm512_sub_ps(_mm512_sub_ps(_mm512_sub_ps(c, sum), xh), xl);
+    return _mm512_add_ps(sum, lo);
+}
+
+/* gelu16_mid where every lane has 2^-60 <= |x| <= 12 (NaN fails): |x|'s bits
+ * minus those of 2^-60, compared unsigned (below 2^-60 wraps around to a large
+ * number); gelu16 otherwise. */
+INLINE512 __m512 gelu16_any(__m512 x)
+{
+    __m512 u = _mm512_abs_ps(x);
+    __m512i d = _mm512_sub_epi32(_mm512_castps_si512(u), _mm512_set1_epi32(0x21800000));
+    __mmask16 ok = _mm512_cmple_epu32_mask(d, _mm512_set1_epi32(0x41400000 - 0x21800000));
+    return ok == 0xffff ? gelu16_mid(x, u) : gelu16(x);
+}
+
 AVX512 void actfn_gelu512(const float *restrict x, float *restrict y, Py_ssize_t n)
 {
-    LOOP16(gelu16);
+    LOOP16(gelu16_any);
 }
 
 /* The double formula these kernels stand for (relative error below 2e-13, vmath.h;
