@@ -80,8 +80,8 @@ _F32 = np.dtype(np.float32)
 #: Elements per call of a compiled kernel: a worker checks for cancellation
 #: between calls, and a call holds no GIL for longer than about 0.1 ms.
 C_CHUNK = 1 << 16
-#: Elements per run of blocks that a thread takes at a time in a contiguous
-#: NumPy-kernel evaluation (one lock per run; a few runs per thread at 10^6).
+#: The fewest elements per run of blocks that a thread takes at a time in a
+#: contiguous NumPy-kernel evaluation (larger inputs: about 8 runs per thread).
 FLAT_CHUNK = 4 * BLOCK
 
 
@@ -448,7 +448,10 @@ def _compiled(ck: CKernel, x: Array, out: Array) -> Array:
     parts = min(get_num_threads(), nchunks)
     tasks: list[Callable[[threading.Event], None]] = []
     if flat is not None:
-        chunks = _Chunks(n, C_CHUNK)
+        # About 8 chunks per thread (at least C_CHUNK, at most 2^20 elements): few
+        # enough that the Python between calls is not seen, enough for balance.
+        size = max(C_CHUNK, min(1 << 20, n // (8 * parts)))
+        chunks = _Chunks(n, size)
         tasks = [partial(_run_c, ck, flat[0], flat[1], chunks)] * parts
     else:
         bounds = [min(n, (nchunks * i // parts) * C_CHUNK) for i in range(parts + 1)]
@@ -507,7 +510,9 @@ def elementwise(
     parts = min(get_num_threads(), nblocks)
     tasks: list[Callable[[threading.Event], None]] = []
     if flat is not None:
-        chunks = _Chunks(n, FLAT_CHUNK)
+        # (about 8 runs per thread, as _compiled's chunks, in whole blocks)
+        size = BLOCK * max(FLAT_CHUNK // BLOCK, min(64, n // (8 * parts * BLOCK)))
+        chunks = _Chunks(n, size)
         tasks = [partial(run_flat, fn, flat[0], flat[1], p, chunks)] * parts
     else:
         bounds = [min(n, (nblocks * i // parts) * BLOCK) for i in range(parts + 1)]
