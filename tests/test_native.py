@@ -196,6 +196,45 @@ def test_avx512_switch(name: str) -> None:
     assert not np.array_equal(on, off)
 
 
+@needs_avx512
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("hard_sigmoid", {}),
+        ("hard_silu", {}),
+        ("hard_tanh", {}),
+        ("hard_tanh", {"min_val": -0.5, "max_val": 2.0}),
+        ("hard_tanh", {"min_val": -0.1, "max_val": 1e300}),  # not floats: in double
+    ],
+)
+def test_avx512_clips_are_the_double_kernels(name: str, params: dict[str, float]) -> None:
+    # hard_sigmoid, hard_silu and hard_tanh's AVX-512 loops (vmaxpd/vminpd where
+    # GCC writes compares and blends; hard_tanh with float bounds in float)
+    # perform the double kernels' operations: identical results, NaN, infinities
+    # and signed zeros included.
+    f = actfn.get(name)
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 2**32, 2**20, dtype=np.uint64).astype(np.uint32)
+    x = np.concatenate(
+        [
+            bits.view(np.float32),
+            np.linspace(-8, 8, 100_003, dtype=np.float32),
+            np.array([0.0, -0.0, 3.0, -3.0, 6.0, np.inf, -np.inf, np.nan], dtype=np.float32),
+            np.array([-0.5, 2.0, -0.1, 1.0, -1.0], dtype=np.float32),
+        ]
+    )
+    previous = _native.set_avx512(True)
+    try:
+        on = f(x, **params)
+        _native.set_avx512(False)
+        off = f(x, **params)
+    finally:
+        _native.set_avx512(previous)
+    nan = np.isnan(off)
+    assert np.array_equal(np.isnan(on), nan)
+    assert np.array_equal(on[~nan].view(np.uint32), off[~nan].view(np.uint32))
+
+
 def test_gelu_tables_approximate_log_phi() -> None:
     # The polynomials of gelu's AVX-512 kernel, read from k_avx512.c (made by
     # tools/gelu_table.py), against log Phi(-u) from mpmath on each interval: the

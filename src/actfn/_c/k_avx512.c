@@ -517,6 +517,83 @@ AVX512 void actfn_gelu512(const float *restrict x, float *restrict y, Py_ssize_t
     LOOP16(gelu16_any);
 }
 
+/* ------------------------------------------------------- hard_sigmoid, hard_silu,
+ * hard_tanh: the double kernels' own arithmetic (k_sigmoidal.c, k_smooth.c), 16
+ * lanes as two halves of 8 doubles, with vmaxpd / vminpd where GCC compiles
+ * vm_max / vm_min into compares and blends (twice the operations): vm_max(a, b)
+ * = b > a ? b : a is vmaxpd(b, a), which returns its second operand where
+ * either is NaN, as vm_max does.  The same values bit for bit (tested). */
+INLINE512 __m512d max_d(__m512d a, __m512d b) { return _mm512_max_pd(b, a); } /* vm_max */
+INLINE512 __m512d min_d(__m512d a, __m512d b) { return _mm512_min_pd(b, a); } /* vm_min */
+
+/* kind 0: hard_sigmoid, clip((x + 3) (1/6), 0, 1); 1: hard_silu, max(x, -3)
+ * times that; 2: hard_tanh, clip(x, lo, hi) */
+INLINE512 __m512d clip_kind(__m512d x, int kind, __m512d lo, __m512d hi)
+{
+    if (kind == 2)
+        return min_d(max_d(x, lo), hi);
+    __m512d t = _mm512_mul_pd(_mm512_add_pd(x, _mm512_set1_pd(3.0)), _mm512_set1_pd(1.0 / 6.0));
+    t = min_d(max_d(t, _mm512_setzero_pd()), _mm512_set1_pd(1.0));
+    return kind == 0 ? t : _mm512_mul_pd(max_d(x, _mm512_set1_pd(-3.0)), t);
+}
+
+INLINE512 __m512 clip16(__m512 v, int kind, __m512d lo, __m512d hi)
+{
+    __m256 a = _mm512_castps512_ps256(v);
+    __m256 b = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    __m256 ra = _mm512_cvtpd_ps(clip_kind(_mm512_cvtps_pd(a), kind, lo, hi));
+    __m256 rb = _mm512_cvtpd_ps(clip_kind(_mm512_cvtps_pd(b), kind, lo, hi));
+    return _mm512_castpd_ps(
+        _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(ra)), _mm256_castps_pd(rb), 1));
+}
+
+INLINE512 void clip_loop(const float *restrict x, float *restrict y, Py_ssize_t n, int kind,
+                         double lo_, double hi_)
+{
+    const __m512d lo = _mm512_set1_pd(lo_), hi = _mm512_set1_pd(hi_);
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, clip16(_mm512_loadu_ps(x + i), kind, lo, hi));
+    if (i < n) {
+        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, tail, clip16(_mm512_maskz_loadu_ps(tail, x + i), kind, lo, hi));
+    }
+}
+
+AVX512 void actfn_hard_sigmoid512(const float *restrict x, float *restrict y, Py_ssize_t n)
+{
+    clip_loop(x, y, n, 0, 0.0, 0.0);
+}
+
+AVX512 void actfn_hard_silu512(const float *restrict x, float *restrict y, Py_ssize_t n)
+{
+    clip_loop(x, y, n, 1, 0.0, 0.0);
+}
+
+/* hard_tanh with bounds that are floats (the defaults, -1 and 1, among them):
+ * the clip in float, vmaxps / vminps, exact as in double. */
+INLINE512 __m512 clipf16(__m512 v, __m512 lo, __m512 hi)
+{
+    return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+}
+
+AVX512 void actfn_hard_tanh512(const float *restrict x, float *restrict y, Py_ssize_t n,
+                               double lo, double hi)
+{
+    if ((double)(float)lo != lo || (double)(float)hi != hi) {
+        clip_loop(x, y, n, 2, lo, hi);
+        return;
+    }
+    const __m512 lof = _mm512_set1_ps((float)lo), hif = _mm512_set1_ps((float)hi);
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, clipf16(_mm512_loadu_ps(x + i), lof, hif));
+    if (i < n) {
+        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, tail, clipf16(_mm512_maskz_loadu_ps(tail, x + i), lof, hif));
+    }
+}
+
 /* The double formula these kernels stand for (relative error below 2e-13, vmath.h;
  * softplus: exp and log1p of vmath.h, 3e-13; gelu: vm_gelu_erf, below 1e-13 where
  * the float32 result is not 0);

@@ -87,10 +87,18 @@ static void silu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
 /* hard_silu: max(x, -3) * clip((x + 3)/6, 0, 1), the generic form's operations
  * (-inf gives -3 * 0 = -0), but for the division by 6, a multiplication by 1/6
  * rounded: one more double rounding (see hard_sigmoid in k_sigmoidal.c). */
-ACTFN_EW(hard_silu_f32, {
+ACTFN_EW(hard_silu_dbl, {
     double t = vm_min(vm_max((x + 3.0) * (1.0 / 6.0), 0.0), 1.0);
     y = vm_max(x, -3.0) * t;
 })
+
+/* With AVX-512: the same operations, written with vmaxpd/vminpd (k_avx512.c). */
+static void hard_silu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                          const double *restrict P)
+{
+    ACTFN_USE_512(actfn_hard_silu512(xs, ys, n));
+    hard_silu_dbl(xs, ys, n, P);
+}
 
 /* gelu, both forms: vm_gelu_erf and vm_gelu_tanh (vmath.h, where geglu's row
  * kernel finds them too) have the error arguments. */

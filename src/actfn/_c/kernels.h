@@ -82,6 +82,10 @@ void actfn_sigmoid512(const float *restrict x, float *restrict y, Py_ssize_t n);
 void actfn_silu512(const float *restrict x, float *restrict y, Py_ssize_t n);
 void actfn_softplus512(const float *restrict x, float *restrict y, Py_ssize_t n);
 void actfn_gelu512(const float *restrict x, float *restrict y, Py_ssize_t n);
+void actfn_hard_sigmoid512(const float *restrict x, float *restrict y, Py_ssize_t n);
+void actfn_hard_silu512(const float *restrict x, float *restrict y, Py_ssize_t n);
+void actfn_hard_tanh512(const float *restrict x, float *restrict y, Py_ssize_t n, double lo,
+                        double hi);
 int actfn_glu512(const float *restrict a, const float *restrict b, float *restrict y,
                  Py_ssize_t n);
 void actfn_check512(int kind, uint64_t lo, uint64_t hi, double *maxerr, float *worst,
