@@ -77,8 +77,9 @@ CKernel = Callable[[Array, Array, int, int], None]
 #: A compiled row kernel: ck(x, y, start_row, stop_row, length, out_length).
 CRowKernel = Callable[[Array, Array, int, int, int, int], None]
 _F32 = np.dtype(np.float32)
-#: Elements per call of a compiled kernel: a worker checks for cancellation
-#: between calls, and a call holds no GIL for longer than about 0.1 ms.
+#: The fewest elements per call of a compiled kernel from a worker (larger
+#: inputs: about 8 calls per thread, at most 2^20 elements, about 1 ms for the
+#: slowest kernels); a worker checks for cancellation between calls.
 C_CHUNK = 1 << 16
 #: The fewest elements per run of blocks that a thread takes at a time in a
 #: contiguous NumPy-kernel evaluation (larger inputs: about 8 runs per thread).
