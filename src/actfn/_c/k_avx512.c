@@ -191,12 +191,46 @@ INLINE512 __mmask16 special(__m512 m)
            _mm512_cmp_ps_mask(am, _mm512_set1_ps(0x1.fffffep127f), _CMP_NLE_UQ);
 }
 
+/* silu where every lane has 2^-60 <= |x| <= 80: x N/D in one form for both
+ * signs, N = 1 for x >= 0 and E = A + B below, (ph + pl)(1 + s)(nh + nl) =
+ * ph nh + (ph (nh s + nl) + pl nh), rounded once at the end.  No scaling by 2^k
+ * at the end: |x| E >= 80 e^-80 > 2^-112 and A, B are normal; the correction
+ * terms that fall below 2^-126 there (pl A) are 2^-40 of the result's ULP. */
+INLINE512 __m512 silu_mid(__m512 x)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    exp_parts E = exp_neg_abs(x);
+    __m512 q = _mm512_div_ps(one, _mm512_add_ps(E.dh, E.dl));
+    __m512 e = _mm512_fnmadd_ps(E.dh, q, one); /* as in sig_times */
+    e = _mm512_fnmadd_ps(E.dl, q, e);
+    __m512 s = _mm512_fmadd_ps(e, e, e);
+    __m512 ph = _mm512_mul_ps(x, q);
+    __m512 pl = _mm512_fmsub_ps(x, q, ph);
+    __mmask16 below = _mm512_cmplt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512());
+    __m512 nh = _mm512_mask_blend_ps(below, one, E.A);
+    __m512 nl = _mm512_maskz_mov_ps(below, E.B);
+    __m512 cn = _mm512_mul_ps(ph, _mm512_fmadd_ps(nh, s, nl));
+    cn = _mm512_fmadd_ps(pl, nh, cn);
+    return _mm512_fmadd_ps(ph, nh, cn);
+}
+
+/* Whether every lane has 2^-60 <= |x| <= 80 (NaN fails): |x|'s bits minus those
+ * of 2^-60, compared unsigned (below 2^-60 wraps around). */
+INLINE512 int silu_mid_range(__m512 v)
+{
+    __m512i d = _mm512_sub_epi32(_mm512_castps_si512(_mm512_abs_ps(v)),
+                                 _mm512_set1_epi32(0x21800000));
+    return _mm512_cmple_epu32_mask(d, _mm512_set1_epi32(0x42a00000 - 0x21800000)) == 0xffff;
+}
+
 INLINE512 void sig_loop(const float *restrict x, float *restrict y, Py_ssize_t n, int kind)
 {
     Py_ssize_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 v = _mm512_loadu_ps(x + i);
-        if (kind == 1 && !special(v))
+        if (kind == 1 && silu_mid_range(v))
+            _mm512_storeu_ps(y + i, silu_mid(v));
+        else if (kind == 1 && !special(v))
             _mm512_storeu_ps(y + i, sig_times(v, v, 0));
         else
             _mm512_storeu_ps(y + i, sig_kind(v, kind));
