@@ -121,17 +121,25 @@ INLINE512 exp_parts exp_neg_abs(__m512 x)
 /* m sigmoid(x) for 16 lanes (see the top of this file); mode (a constant where
  * it is inlined): 0 for any m with |m| in [2^-60, inf) (no special case), 1
  * silu (m = max(x, -200)), 2 glu (any m), 3 sigmoid (m = 1: m q = q). */
-INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
+/* 1/D = q (1 + s) for D = dh + dl (see the top of this file); returns q. */
+INLINE512 __m512 recip2(__m512 dh, __m512 dl, __m512 *s)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
-    exp_parts E = exp_neg_abs(x);
-    __m512 k = E.k, th = E.th, tt = E.tt, dh = E.dh, dl = E.dl;
     __m512 q = _mm512_div_ps(one, _mm512_add_ps(dh, dl));
     /* 1 - D q: |dl| reaches 0.011 dh (e^r - 1 in it), so 1 - dh q is about dl/D
      * and rounds (2^-31 relative error), then the rest is exact */
     __m512 e = _mm512_fnmadd_ps(dh, q, one);
     e = _mm512_fnmadd_ps(dl, q, e);
-    __m512 s = _mm512_fmadd_ps(e, e, e);     /* 1/D = q (1 + s), error e^3 */
+    *s = _mm512_fmadd_ps(e, e, e); /* error e^3 */
+    return q;
+}
+
+INLINE512 __m512 sig_times(__m512 x, __m512 m, int mode)
+{
+    exp_parts E = exp_neg_abs(x);
+    __m512 k = E.k, th = E.th, tt = E.tt;
+    __m512 s;
+    __m512 q = recip2(E.dh, E.dl, &s);
     /* glu: a tiny m (below 2^-60) taken times 2^64, so that m q = ph + pl
      * exactly (no subnormal), and the result times 2^-64 (rounded once there) */
     __mmask16 tiny = 0;
@@ -200,10 +208,8 @@ INLINE512 __m512 silu_mid(__m512 x)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     exp_parts E = exp_neg_abs(x);
-    __m512 q = _mm512_div_ps(one, _mm512_add_ps(E.dh, E.dl));
-    __m512 e = _mm512_fnmadd_ps(E.dh, q, one); /* as in sig_times */
-    e = _mm512_fnmadd_ps(E.dl, q, e);
-    __m512 s = _mm512_fmadd_ps(e, e, e);
+    __m512 s;
+    __m512 q = recip2(E.dh, E.dl, &s);
     __m512 ph = _mm512_mul_ps(x, q);
     __m512 pl = _mm512_fmsub_ps(x, q, ph);
     __mmask16 below = _mm512_cmplt_epi32_mask(_mm512_castps_si512(x), _mm512_setzero_si512());
