@@ -124,8 +124,8 @@ def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: An
 #: The share of float32 results allowed to differ (by 1 ULP) from the generic form's
 #: rounded float64 values, where it is not 1%.  gelu's AVX-512 kernel adds terms up
 #: to 1/5 of its exponent in float32 arithmetic (s^2 P on intervals of width 1,
-#: k_avx512.c): 1.02% of this sample differ (0.61% with intervals of width 1/2,
-#: which cost 20% more time); its largest error stays below 0.79 ULP over all 2^32
+#: k_avx512.c): 0.91% of this sample differ (0.61% with intervals of width 1/2,
+#: which cost 10-20% more time); its largest error stays below 0.78 ULP over all 2^32
 #: inputs (test_native).
 OFF_BY_ONE = {"gelu": 0.015}
 

@@ -235,6 +235,49 @@ def test_avx512_clips_are_the_double_kernels(name: str, params: dict[str, float]
     assert np.array_equal(on[~nan].view(np.uint32), off[~nan].view(np.uint32))
 
 
+@needs_avx512
+@pytest.mark.parametrize(("name", "top"), [("gelu", 12.0), ("silu", 80.0), ("sigmoid", 80.0)])
+def test_avx512_vector_paths_agree(name: str, top: float) -> None:
+    # gelu and silu take a one-form path for vectors whose 16 lanes all lie in
+    # [2^-60, top] in magnitude and the general path for the others: for inputs
+    # both can take, they must give the same bits, so that results do not depend on
+    # which neighbours an element shares a vector with (layout, block size, threads).
+    f = actfn.get(name)
+    rng = np.random.default_rng(11)
+    mag = np.exp2(rng.uniform(-60, np.log2(top), 15 * 40_000))
+    x = (mag * rng.choice([-1.0, 1.0], mag.size)).astype(np.float32)
+    x = np.concatenate([x, np.linspace(-top, top, 15 * 2_001, dtype=np.float32)])
+    x = x[(np.abs(x) >= 2.0**-60) & (np.abs(x) <= top)]
+    x = x[: x.size // 240 * 240]
+    alone = f(x)  # 16 in-range lanes per vector
+    rows = np.hstack([np.full((x.size // 15, 1), np.nan, np.float32), x.reshape(-1, 15)])
+    mixed = f(rows.ravel())  # each vector has a NaN lane
+    assert np.array_equal(
+        mixed.reshape(-1, 16)[:, 1:].ravel().view(np.uint32), alone.view(np.uint32)
+    )
+
+
+def test_gelu_exp_tables() -> None:
+    # gelu's table of 2^(j/32)/2 as hi + lo (k_avx512.c: GE_T_HI, GE_T_LO): hi the
+    # nearest float, lo the nearest float to the rest.
+    import pathlib
+    import re
+
+    mpmath = pytest.importorskip("mpmath", reason="mpmath not installed")
+    src = pathlib.Path(actfn.__file__).parent / "_c" / "k_avx512.c"
+    text = src.read_text(encoding="utf-8")
+    tables = {
+        name: [float.fromhex(v.strip().rstrip("f")) for v in body.split(",") if v.strip()]
+        for name, body in re.findall(r"GE_T_(HI|LO)\[32\] = \{(.*?)\};", text, re.S)
+    }
+    assert len(tables["HI"]) == len(tables["LO"]) == 32
+    with mpmath.workdps(40):
+        for j, (hi, lo) in enumerate(zip(tables["HI"], tables["LO"], strict=True)):
+            true = mpmath.power(2, mpmath.mpf(j) / 32) / 2
+            assert hi == float(np.float32(float(true))), j
+            assert lo == float(np.float32(float(true - mpmath.mpf(hi)))), j
+
+
 def test_gelu_tables_approximate_log_phi() -> None:
     # The polynomials of gelu's AVX-512 kernel, read from k_avx512.c (made by
     # tools/gelu_table.py), against log Phi(-u) from mpmath on each interval: the
