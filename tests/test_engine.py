@@ -6,6 +6,7 @@ No timing assertions here: speed is measured by ``actfn bench`` (docs/speed.md).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import subprocess
@@ -348,11 +349,17 @@ def test_axis_functions_threads_and_blocks(f: actfn.Activation, kernels: bool) -
         assert _same(r, results[0])
 
 
-def test_chunks_cover_the_range_once_across_threads() -> None:
+@pytest.mark.parametrize(
+    ("n", "smallest", "largest", "quantum"),
+    [(10 * 4096 + 123, 4096, 4096, 1), (10**6 + 7, 1 << 12, 1 << 16, 1024), (5000, 100, 400, 100)],
+)
+def test_chunks_cover_the_range_once_across_threads(
+    n: int, smallest: int, largest: int, quantum: int
+) -> None:
     # The ranges handed out to the threads of one call: every element exactly
-    # once, whichever thread asks, the last range shorter.
-    n, size = 10 * 4096 + 123, 4096
-    chunks = _engine._Chunks(n, size)
+    # once, whichever thread asks; sizes within [smallest, largest] in multiples of
+    # the quantum but for the last, never growing, the last ones the smallest.
+    chunks = _engine._Chunks(n, 4, smallest, largest, quantum)
     taken: list[list[tuple[int, int]]] = [[] for _ in range(4)]
     start = threading.Barrier(4)
 
@@ -366,7 +373,13 @@ def test_chunks_cover_the_range_once_across_threads() -> None:
     for t in threads:
         t.join()
     ranges = sorted(r for part in taken for r in part)
-    assert ranges == [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+    assert ranges[0][0] == 0 and ranges[-1][1] == n
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    sizes = [hi - lo for lo, hi in ranges]
+    assert all(smallest <= k <= largest and k % quantum == 0 for k in sizes[:-1])
+    assert all(a >= b for a, b in itertools.pairwise(sizes[:-1]))
+    if largest > smallest:
+        assert sizes[0] == largest and sizes[-2] == smallest
     assert list(chunks) == []  # (used up)
 
 

@@ -78,11 +78,13 @@ CKernel = Callable[[Array, Array, int, int], None]
 CRowKernel = Callable[[Array, Array, int, int, int, int], None]
 _F32 = np.dtype(np.float32)
 #: The fewest elements per call of a compiled kernel from a worker (larger
-#: inputs: about 8 calls per thread, at most 2^20 elements, about 1 ms for the
-#: slowest kernels); a worker checks for cancellation between calls.
+#: inputs: calls of up to 2^20 elements, about 1 ms for the slowest kernels,
+#: shrinking towards the end: _Chunks); a worker checks for cancellation between
+#: calls.
 C_CHUNK = 1 << 16
 #: The fewest elements per run of blocks that a thread takes at a time in a
-#: contiguous NumPy-kernel evaluation (larger inputs: about 8 runs per thread).
+#: contiguous NumPy-kernel evaluation (larger inputs: up to 64 blocks, shrinking
+#: towards the end).
 FLAT_CHUNK = 4 * BLOCK
 
 
@@ -199,27 +201,32 @@ def _parallel(tasks: list[Callable[[threading.Event], None]]) -> None:
 
 
 class _Chunks:
-    """Ranges [lo, hi) of ``size`` elements covering [0, n), handed out in order to
-    whichever thread asks next: a thread on a slower core (or one that started
-    later) takes fewer, so the threads finish together.  Each ``iter()`` is one
-    thread's view of the shared sequence."""
+    """Ranges [lo, hi) covering [0, n), handed out in order to whichever thread
+    asks next: a thread on a slower core (or one that started later) takes fewer.
+    Each range is a ``2 parts``-th of what remains, between ``smallest`` and
+    ``largest`` elements, in multiples of ``quantum`` (the last one excepted): the
+    ranges shrink towards the end, so that the threads finish within a small range
+    of each other.  Each ``iter()`` is one thread's view of the shared sequence."""
 
-    __slots__ = ("_count", "_lock", "_n", "_next", "_size")
+    __slots__ = ("_div", "_largest", "_lock", "_n", "_next", "_quantum", "_smallest")
 
-    def __init__(self, n: int, size: int) -> None:
-        self._n, self._size = n, size
-        self._count = -(-n // size)
+    def __init__(self, n: int, parts: int, smallest: int, largest: int, quantum: int) -> None:
+        self._n, self._div = n, 2 * parts
+        self._smallest, self._largest, self._quantum = smallest, largest, quantum
         self._next = 0
         self._lock = threading.Lock()
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
+        q = self._quantum
         while True:
             with self._lock:
-                i = self._next
-                self._next += 1
-            if i >= self._count:
-                return
-            yield i * self._size, min(self._n, (i + 1) * self._size)
+                lo = self._next
+                if lo >= self._n:
+                    return
+                size = -(-(self._n - lo) // (self._div * q)) * q
+                hi = min(self._n, lo + min(self._largest, max(self._smallest, size)))
+                self._next = hi
+            yield lo, hi
 
 
 def _serial() -> bool:
@@ -449,10 +456,10 @@ def _compiled(ck: CKernel, x: Array, out: Array) -> Array:
     parts = min(get_num_threads(), nchunks)
     tasks: list[Callable[[threading.Event], None]] = []
     if flat is not None:
-        # About 8 chunks per thread (at least C_CHUNK, at most 2^20 elements): few
-        # enough that the Python between calls is not seen, enough for balance.
-        size = max(C_CHUNK, min(1 << 20, n // (8 * parts)))
-        chunks = _Chunks(n, size)
+        # Chunks of C_CHUNK to 2^20 elements (few enough that the Python between
+        # calls is not seen), smaller towards the end (the threads finish together),
+        # in whole KiB lines of the output (no cache line written by two threads).
+        chunks = _Chunks(n, parts, C_CHUNK, 1 << 20, 1024)
         tasks = [partial(_run_c, ck, flat[0], flat[1], chunks)] * parts
     else:
         bounds = [min(n, (nchunks * i // parts) * C_CHUNK) for i in range(parts + 1)]
@@ -504,16 +511,16 @@ def elementwise(
         else:
             _run_iter(fn, x, out, p, 0, n, None)
         return out
-    # Contiguous: runs of FLAT_CHUNK elements to whichever thread is free (the
-    # caller's thread among them).  Otherwise ranges of whole blocks, one per
+    # Contiguous: runs of whole blocks to whichever thread is free (the caller's
+    # thread among them).  Otherwise ranges of whole blocks, one per
     # thread (each thread's iterator over its own range).
     nblocks = -(-n // BLOCK)
     parts = min(get_num_threads(), nblocks)
     tasks: list[Callable[[threading.Event], None]] = []
     if flat is not None:
-        # (about 8 runs per thread, as _compiled's chunks, in whole blocks)
-        size = BLOCK * max(FLAT_CHUNK // BLOCK, min(64, n // (8 * parts * BLOCK)))
-        chunks = _Chunks(n, size)
+        # (as _compiled's chunks, in whole blocks: FLAT_CHUNK to 64 blocks)
+        smallest = BLOCK * max(1, FLAT_CHUNK // BLOCK)
+        chunks = _Chunks(n, parts, smallest, max(smallest, 64 * BLOCK), BLOCK)
         tasks = [partial(run_flat, fn, flat[0], flat[1], p, chunks)] * parts
     else:
         bounds = [min(n, (nblocks * i // parts) * BLOCK) for i in range(parts + 1)]
