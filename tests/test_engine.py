@@ -100,11 +100,12 @@ def kernels(request: pytest.FixtureRequest) -> Iterator[bool]:
 
 @pytest.fixture
 def engine_config() -> Iterator[None]:
-    """Restore the thread count and block size a test changes."""
-    threads, block = actfn.get_num_threads(), _engine.BLOCK
+    """Restore the thread count, block size and parallel threshold a test changes."""
+    threads, block, work = actfn.get_num_threads(), _engine.BLOCK, _engine.PARALLEL_WORK
     yield
     actfn.set_num_threads(threads)
     _engine.BLOCK = block
+    _engine.PARALLEL_WORK = work
 
 
 @pytest.mark.usefixtures("engine_config", "kernels")
@@ -113,6 +114,7 @@ def engine_config() -> Iterator[None]:
 def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: Any) -> None:
     x = _sample(2 * _engine.PARALLEL_MIN + 3, dtype)
     p = params_for(f)
+    _engine.PARALLEL_WORK = 0.0  # (compiled kernels: threads whatever the kernel's speed)
     results = []
     for threads, block in [(1, 16384), (2, 16384), (4, 4096), (3, 1000)]:
         actfn.set_num_threads(threads)
@@ -120,6 +122,27 @@ def test_threads_and_blocks_do_not_change_results(f: actfn.Activation, dtype: An
         results.append(f(x, **p))
     for r in results[1:]:
         assert _same(r, results[0])
+
+
+@pytest.mark.usefixtures("engine_config")
+@pytest.mark.parametrize("work", [0.0, 1e9])
+def test_compiled_kernel_probe_decides_threads(work: float, monkeypatch: Any) -> None:
+    # Below PROBE_MAX a compiled kernel times a first chunk on the caller's thread
+    # and uses the threads only if the rest would take PARALLEL_WORK or more:
+    # threads with 0 seconds, none with 10^9; the same results either way.
+    if not _native.enabled():
+        pytest.skip("compiled kernels not built or switched off")
+    x = _sample(_engine.PROBE_MAX - 999, np.float32)
+    actfn.set_num_threads(1)
+    serial = actfn.gelu(x)
+    actfn.set_num_threads(2)
+    _engine.PARALLEL_WORK = work
+    calls: list[int] = []
+    real = _engine._parallel
+    monkeypatch.setattr(_engine, "_parallel", lambda tasks: (calls.append(len(tasks)), real(tasks)))
+    got = actfn.gelu(x)
+    assert calls == ([2] if work == 0.0 else [])
+    assert _same(got, serial)
 
 
 #: The share of float32 results allowed to differ (by 1 ULP) from the generic form's

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as _wait_all
@@ -64,6 +65,13 @@ NTEMP = 6
 #: to another thread costs tens of microseconds (more on a busy machine), about
 #: what 10^5 elements of a cheap kernel take on one thread.
 PARALLEL_MIN = 1 << 17
+#: A compiled kernel on fewer elements than this times a first chunk on the
+#: caller's thread and hands the rest to the threads only if it would take
+#: PARALLEL_WORK seconds or more there (measured on 2 cores: the hand-off costs
+#: 30 to 60 us, so relu on 2^19 elements took 72 us on 2 threads, 47 on one);
+#: above it every kernel is worth the threads.
+PROBE_MAX = 1 << 21
+PARALLEL_WORK = 150e-6
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -201,7 +209,7 @@ def _parallel(tasks: list[Callable[[threading.Event], None]]) -> None:
 
 
 class _Chunks:
-    """Ranges [lo, hi) covering [0, n), handed out in order to whichever thread
+    """Ranges [lo, hi) covering [start, n), handed out in order to whichever thread
     asks next: a thread on a slower core (or one that started later) takes fewer.
     Each range is a ``2 parts``-th of what remains, between ``smallest`` and
     ``largest`` elements, in multiples of ``quantum`` (the last one excepted): the
@@ -210,10 +218,12 @@ class _Chunks:
 
     __slots__ = ("_div", "_largest", "_lock", "_n", "_next", "_quantum", "_smallest")
 
-    def __init__(self, n: int, parts: int, smallest: int, largest: int, quantum: int) -> None:
+    def __init__(
+        self, n: int, parts: int, smallest: int, largest: int, quantum: int, start: int = 0
+    ) -> None:
         self._n, self._div = n, 2 * parts
         self._smallest, self._largest, self._quantum = smallest, largest, quantum
-        self._next = 0
+        self._next = start
         self._lock = threading.Lock()
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
@@ -456,10 +466,18 @@ def _compiled(ck: CKernel, x: Array, out: Array) -> Array:
     parts = min(get_num_threads(), nchunks)
     tasks: list[Callable[[threading.Event], None]] = []
     if flat is not None:
+        start = 0
+        if n < PROBE_MAX:
+            t = time.perf_counter()
+            ck(flat[0], flat[1], 0, C_CHUNK)
+            if (time.perf_counter() - t) * (n - C_CHUNK) < PARALLEL_WORK * C_CHUNK:
+                ck(flat[0], flat[1], C_CHUNK, n)
+                return out
+            start = C_CHUNK
         # Chunks of C_CHUNK to 2^20 elements (few enough that the Python between
         # calls is not seen), smaller towards the end (the threads finish together),
         # in whole KiB lines of the output (no cache line written by two threads).
-        chunks = _Chunks(n, parts, C_CHUNK, 1 << 20, 1024)
+        chunks = _Chunks(n, parts, C_CHUNK, 1 << 20, 1024, start)
         tasks = [partial(_run_c, ck, flat[0], flat[1], chunks)] * parts
     else:
         bounds = [min(n, (nchunks * i // parts) * C_CHUNK) for i in range(parts + 1)]
