@@ -220,13 +220,14 @@ INLINE512 __m512 silu_mid(__m512 x)
     return _mm512_fmadd_ps(ph, nh, cn);
 }
 
-/* Whether every lane has 2^-60 <= |x| <= 80 (NaN fails): |x|'s bits minus those
- * of 2^-60, compared unsigned (below 2^-60 wraps around). */
-INLINE512 int silu_mid_range(__m512 v)
+/* Whether all 16 lanes have 2^-60 <= |v| <= the float whose bits are top (NaN
+ * fails): |v|'s bits minus those of 2^-60, compared unsigned (below 2^-60 wraps
+ * around to a large number). */
+INLINE512 int lanes_within(__m512 v, int32_t top)
 {
     __m512i d = _mm512_sub_epi32(_mm512_castps_si512(_mm512_abs_ps(v)),
                                  _mm512_set1_epi32(0x21800000));
-    return _mm512_cmple_epu32_mask(d, _mm512_set1_epi32(0x42a00000 - 0x21800000)) == 0xffff;
+    return _mm512_cmple_epu32_mask(d, _mm512_set1_epi32(top - 0x21800000)) == 0xffff;
 }
 
 INLINE512 void sig_loop(const float *restrict x, float *restrict y, Py_ssize_t n, int kind)
@@ -234,7 +235,7 @@ INLINE512 void sig_loop(const float *restrict x, float *restrict y, Py_ssize_t n
     Py_ssize_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 v = _mm512_loadu_ps(x + i);
-        if (kind == 1 && silu_mid_range(v))
+        if (kind == 1 && lanes_within(v, 0x42a00000)) /* |x| <= 80 */
             _mm512_storeu_ps(y + i, silu_mid(v));
         else if (kind == 1 && !special(v))
             _mm512_storeu_ps(y + i, sig_times(v, v, 0));
@@ -360,22 +361,25 @@ INLINE512 __m512 softplus16(__m512 x)
         y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(__builtin_inff()), _CMP_EQ_OQ), x);
 }
 
-/* y[i] = f16(x[i]) for i < n, 16 lanes at a time, the tail masked (in an entry
- * with parameters x, y, n). */
-#define LOOP16(f16)                                                                     \
-    do {                                                                                \
-        Py_ssize_t i = 0;                                                               \
-        for (; i + 16 <= n; i += 16)                                                    \
-            _mm512_storeu_ps(y + i, f16(_mm512_loadu_ps(x + i)));                       \
-        if (i < n) {                                                                    \
-            __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);                         \
-            _mm512_mask_storeu_ps(y + i, tail, f16(_mm512_maskz_loadu_ps(tail, x + i))); \
-        }                                                                               \
+/* y[i] = EXPR for i < n, EXPR an expression in v, the 16 lanes x[i] .. x[i + 15]
+ * (the tail masked; in an entry with parameters x, y, n). */
+#define LOOP16(EXPR)                                                   \
+    do {                                                               \
+        Py_ssize_t i = 0;                                              \
+        for (; i + 16 <= n; i += 16) {                                 \
+            __m512 v = _mm512_loadu_ps(x + i);                         \
+            _mm512_storeu_ps(y + i, (EXPR));                           \
+        }                                                              \
+        if (i < n) {                                                   \
+            __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);        \
+            __m512 v = _mm512_maskz_loadu_ps(tail, x + i);             \
+            _mm512_mask_storeu_ps(y + i, tail, (EXPR));                \
+        }                                                              \
     } while (0)
 
 AVX512 void actfn_softplus512(const float *restrict x, float *restrict y, Py_ssize_t n)
 {
-    LOOP16(softplus16);
+    LOOP16(softplus16(v));
 }
 
 /* ---------------------------------------------------------------------- gelu
@@ -567,20 +571,15 @@ INLINE512 __m512 gelu16_mid(__m512 x, __m512 u)
     return _mm512_add_ps(sum, lo);
 }
 
-/* gelu16_mid where every lane has 2^-60 <= |x| <= 12 (NaN fails): |x|'s bits
- * minus those of 2^-60, compared unsigned (below 2^-60 wraps around to a large
- * number); gelu16 otherwise. */
+/* gelu16_mid where every lane has 2^-60 <= |x| <= 12, gelu16 otherwise. */
 INLINE512 __m512 gelu16_any(__m512 x)
 {
-    __m512 u = _mm512_abs_ps(x);
-    __m512i d = _mm512_sub_epi32(_mm512_castps_si512(u), _mm512_set1_epi32(0x21800000));
-    __mmask16 ok = _mm512_cmple_epu32_mask(d, _mm512_set1_epi32(0x41400000 - 0x21800000));
-    return ok == 0xffff ? gelu16_mid(x, u) : gelu16(x);
+    return lanes_within(x, 0x41400000) ? gelu16_mid(x, _mm512_abs_ps(x)) : gelu16(x);
 }
 
 AVX512 void actfn_gelu512(const float *restrict x, float *restrict y, Py_ssize_t n)
 {
-    LOOP16(gelu16_any);
+    LOOP16(gelu16_any(v));
 }
 
 /* ------------------------------------------------------- hard_sigmoid, hard_silu,
@@ -617,13 +616,7 @@ INLINE512 void clip_loop(const float *restrict x, float *restrict y, Py_ssize_t 
                          double lo_, double hi_)
 {
     const __m512d lo = _mm512_set1_pd(lo_), hi = _mm512_set1_pd(hi_);
-    Py_ssize_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(y + i, clip16(_mm512_loadu_ps(x + i), kind, lo, hi));
-    if (i < n) {
-        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(y + i, tail, clip16(_mm512_maskz_loadu_ps(tail, x + i), kind, lo, hi));
-    }
+    LOOP16(clip16(v, kind, lo, hi));
 }
 
 AVX512 void actfn_hard_sigmoid512(const float *restrict x, float *restrict y, Py_ssize_t n)
@@ -651,13 +644,7 @@ AVX512 void actfn_hard_tanh512(const float *restrict x, float *restrict y, Py_ss
         return;
     }
     const __m512 lof = _mm512_set1_ps((float)lo), hif = _mm512_set1_ps((float)hi);
-    Py_ssize_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(y + i, clipf16(_mm512_loadu_ps(x + i), lof, hif));
-    if (i < n) {
-        __mmask16 tail = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(y + i, tail, clipf16(_mm512_maskz_loadu_ps(tail, x + i), lof, hif));
-    }
+    LOOP16(clipf16(v, lof, hif));
 }
 
 /* The double formula these kernels stand for (relative error below 2e-13, vmath.h;
