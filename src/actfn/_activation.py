@@ -676,10 +676,11 @@ class Activation:
                     ck = c32 if _native._enabled else None
                     return _engine.elementwise(fn, x, p, dt, out, native, ck)
                 if x.ndim > 0 and (out is None or type(out) is np.ndarray):
+                    shape = None
                     if out is not None:
                         shape = self._out_shape(tuple(x.shape), p)
                         out = _xp.check_out(self.name, out, x, shape, dt, True)
-                    r = self._rows(fn, x, p, dt, out, c32 if _native._enabled else None)
+                    r = self._rows(fn, x, p, dt, out, c32 if _native._enabled else None, shape)
                     if r is not None:
                         return r
         p = self._bind(args, kwargs)
@@ -833,10 +834,12 @@ class Activation:
         dtype: Any,
         out: Any,
         ck: Any = _NO_X,
+        shape: tuple[int, ...] | None = None,
     ) -> Any | None:
         """Along one axis on NumPy: whole rows, a block of rows at a time (bounded
         memory); the kernel sees the axis last.  None when p names several axes.
-        ``ck`` is the compiled row kernel (looked up when not given)."""
+        ``ck`` is the compiled row kernel (looked up when not given); ``shape`` the
+        result's shape where the caller has it."""
         axis = p["axis"]
         if (
             ck is not None
@@ -849,14 +852,16 @@ class Activation:
             and (out is None or (out.flags.c_contiguous and not np.may_share_memory(x, out)))
         ):
             # Small contiguous float32 input along the last axis: one call.
-            shape = self._out_shape(tuple(x.shape), p)
+            if shape is None:
+                shape = self._out_shape(tuple(x.shape), p)
             r = np.empty(shape, dtype=_F32) if out is None else out
             ck(x, r, 0, x.size // x.shape[-1], x.shape[-1], shape[-1])
             return r
         axes = normalize_axes(self.name, "axis", axis, x.ndim)
         if len(axes) != 1:
             return None
-        shape = self._out_shape(tuple(x.shape), p)
+        if shape is None:
+            shape = self._out_shape(tuple(x.shape), p)
         if ck is _NO_X:
             ck = _native.rows(self.spec.name, p)
         return _engine.rows(fn, x, axes[0], dict(p, axis=-1), dtype, out, shape[axes[0]], ck)
