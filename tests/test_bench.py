@@ -86,3 +86,13 @@ def test_torch_peer_matches_actfn_values() -> None:
             np.testing.assert_allclose(with_out().numpy(), expect, rtol=2e-6, atol=1e-6)
     assert torch.get_num_threads() == 1
     torch.set_num_threads(actfn.get_num_threads())
+
+
+def test_timings_taken_in_rounds() -> None:
+    # Each call once per round (after one warm-up call each), so that a slow spell
+    # of the machine falls on every library rather than on one.
+    order: list[str] = []
+    calls = {k: (lambda k=k: order.append(k)) for k in ("actfn", "torch", "torch out")}
+    best = bench.best_ms(calls, repeat=3, size=10**6)
+    assert order == ["actfn", "torch", "torch out"] * 4
+    assert set(best) == set(calls) and all(t >= 0.0 for t in best.values())

@@ -2,7 +2,7 @@
 
 For each activation, each size and each dtype, the best of ``repeat`` timings
 of actfn (fresh output and ``out=``) and of every installed peer on the same
-NumPy array, in the same process:
+NumPy array, in the same process, taken in rounds (each call once per round):
 
 - ``torch``: PyTorch's CPU kernels on ``torch.from_numpy(x)`` (no copy), with
   ``torch.set_num_threads`` equal to actfn's thread count; ``out=`` through the
@@ -91,17 +91,21 @@ def make_input(f: Activation, size: int, dtype: Any, seed: int = 0) -> np.ndarra
 # --------------------------------------------------------------------------- timing
 
 
-def best_ms(fn: Call, repeat: int, size: int) -> float:
-    """Best of ``repeat`` timings of one call, in ms (small calls timed in batches)."""
+def best_ms(calls: dict[str, Call], repeat: int, size: int) -> dict[str, float]:
+    """Best of ``repeat`` timings of each call, in ms (small calls timed in
+    batches), taken in rounds: each call once per round, so that a slow spell of
+    a shared machine falls on all of them rather than on one."""
     number = max(1, min(1000, 100_000 // max(size, 1)))
-    fn()  # warm up: caches, thread pools, jit compilation
-    best = math.inf
+    for fn in calls.values():
+        fn()  # warm up: caches, thread pools, jit compilation
+    best = dict.fromkeys(calls, math.inf)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best * 1e3
+        for key, fn in calls.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[key] = min(best[key], (time.perf_counter() - t0) / number)
+    return {key: t * 1e3 for key, t in best.items()}
 
 
 def peak_mib(fn: Call, out_bytes: int) -> float:
@@ -346,19 +350,27 @@ def bench(
         p = _params(f)
         out = f(x, **p)
         n = x.size
-        mine = best_ms(lambda: f(x, **p), repeat, n)  # noqa: B023
-        mine_out = best_ms(lambda: f(x, **p, out=out), repeat, n)  # noqa: B023
-        mem = peak_mib(lambda: f(x, **p), out.nbytes)  # noqa: B023
-        r = Result(name, str(np.dtype(dtype)), n, nthreads, mine, mine_out, mem)
+        calls: dict[str, Call] = {
+            "actfn": lambda: f(x, **p),  # noqa: B023
+            "actfn out": lambda: f(x, **p, out=out),  # noqa: B023
+        }
         for peer in peers:
             try:
                 fresh, with_out = _peer_calls(peer, name, x, nthreads)
             except ImportError:
                 continue
             if fresh is not None:
-                r.peers[peer] = best_ms(fresh, repeat, n)
+                calls[peer] = fresh
             if with_out is not None:
-                r.peers_out[peer] = best_ms(with_out, repeat, n)
+                calls[peer + " out"] = with_out
+        best = best_ms(calls, repeat, n)
+        mem = peak_mib(lambda: f(x, **p), out.nbytes)  # noqa: B023
+        r = Result(name, str(np.dtype(dtype)), n, nthreads, best["actfn"], best["actfn out"], mem)
+        for peer in peers:
+            if peer in best:
+                r.peers[peer] = best[peer]
+            if peer + " out" in best:
+                r.peers_out[peer] = best[peer + " out"]
         results.append(r)
     if progress:
         _progress(len(jobs), len(jobs), "done")
