@@ -776,9 +776,12 @@ class Activation:
         activation); None for unhashable arguments (arrays) and invalid ones (the
         ordinary path then raises the error)."""
         try:
+            # (the types tell 1, 1.0 and True apart, which hash alike)
             key = (
-                tuple((type(a), a) for a in args),
-                tuple((k, type(v), v) for k, v in kwargs.items()),
+                args,
+                tuple(map(type, args)),
+                tuple(kwargs.items()),
+                tuple(map(type, kwargs.values())),
             )
             hit = self._fast_cache.get(key, _NO_X)
         except TypeError:  # an unhashable argument

@@ -249,7 +249,7 @@ def check_out(
         )
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{fname}: out must be a numpy.ndarray (or None); got {_type_name(out)}")
-    if out.shape != tuple(shape):
+    if out.shape != shape and out.shape != tuple(shape):
         raise ValueError(
             f"{fname}: out has shape {out.shape}; the result has shape {tuple(shape)} "
             "(out must have the result's shape)"
@@ -260,7 +260,7 @@ def check_out(
         )
     if not out.flags.writeable:
         raise ValueError(f"{fname}: out must be writeable; got a read-only array")
-    if _may_overlap_itself(out):
+    if not (out.flags.c_contiguous or out.flags.f_contiguous) and _may_overlap_itself(out):
         raise ValueError(
             f"{fname}: out must not have elements that share memory (such as a broadcast "
             "view with a zero stride); pass a separate array"
