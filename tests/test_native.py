@@ -257,19 +257,25 @@ def test_avx512_vector_paths_agree(name: str, top: float) -> None:
     )
 
 
-def test_gelu_exp_tables() -> None:
-    # gelu's table of 2^(j/32)/2 as hi + lo (k_avx512.c: GE_T_HI, GE_T_LO): hi the
-    # nearest float, lo the nearest float to the rest.
+def _avx512_tables(pattern: str) -> dict[str, list[float]]:
+    """The float tables of k_avx512.c whose declarations match ``pattern`` (one
+    group: the key), as lists of floats."""
     import pathlib
     import re
 
-    mpmath = pytest.importorskip("mpmath", reason="mpmath not installed")
     src = pathlib.Path(actfn.__file__).parent / "_c" / "k_avx512.c"
     text = src.read_text(encoding="utf-8")
-    tables = {
+    return {
         name: [float.fromhex(v.strip().rstrip("f")) for v in body.split(",") if v.strip()]
-        for name, body in re.findall(r"GE_T_(HI|LO)\[32\] = \{(.*?)\};", text, re.S)
+        for name, body in re.findall(pattern + r" = \{(.*?)\};", text, re.S)
     }
+
+
+def test_gelu_exp_tables() -> None:
+    # gelu's table of 2^(j/32)/2 as hi + lo (k_avx512.c: GE_T_HI, GE_T_LO): hi the
+    # nearest float, lo the nearest float to the rest.
+    mpmath = pytest.importorskip("mpmath", reason="mpmath not installed")
+    tables = _avx512_tables(r"GE_T_(HI|LO)\[32\]")
     assert len(tables["HI"]) == len(tables["LO"]) == 32
     with mpmath.workdps(40):
         for j, (hi, lo) in enumerate(zip(tables["HI"], tables["LO"], strict=True)):
@@ -283,16 +289,8 @@ def test_gelu_tables_approximate_log_phi() -> None:
     # tools/gelu_table.py), against log Phi(-u) from mpmath on each interval: the
     # error goes straight into the exponent, so it is a relative error of the
     # result (1.5e-9 at most: 0.03 float32 ULP).  Needs no AVX-512.
-    import pathlib
-    import re
-
     mpmath = pytest.importorskip("mpmath", reason="mpmath not installed")
-    src = pathlib.Path(actfn.__file__).parent / "_c" / "k_avx512.c"
-    text = src.read_text(encoding="utf-8")
-    tables = {
-        name: [float.fromhex(v.strip().rstrip("f")) for v in body.split(",") if v.strip()]
-        for name, body in re.findall(r"GE_(\w+)\[16\] = \{(.*?)\};", text, re.S)
-    }
+    tables = _avx512_tables(r"GE_(\w+)\[16\]")
     assert sorted(tables) == ["C0H", "C0L", "C1H", "C1L", "C2", "C3", "C4", "C5", "C6"]
     worst = 0.0
     with mpmath.workdps(30):
