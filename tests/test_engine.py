@@ -572,3 +572,35 @@ def test_select_and_not_above() -> None:
             with np.errstate(over="ignore"):
                 up = np.nextafter(b, dtype(np.inf))
             assert float(up) > t or b == t
+
+
+@pytest.mark.usefixtures("engine_config")
+@pytest.mark.parametrize(
+    ("rows", "length", "threads"), [(10_000, 100, 2), (3, 50_000, 2), (700, 300, 1)]
+)
+def test_compiled_rows_in_few_calls(rows: int, length: int, threads: int) -> None:
+    # Contiguous float32 rows go to a compiled row kernel in ranges of whole rows
+    # (2^16 to 2^20 elements, shrinking towards the end), each row once, not in
+    # blocks of 2^16 elements with Python between them: one call without threads.
+    x = np.zeros((rows, length), dtype=np.float32)
+    y = np.empty_like(x)
+    seen: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def ck(xv: Any, ov: Any, lo: int, hi: int, n: int, olen: int) -> None:
+        assert xv.base is x or xv is x
+        assert (n, olen) == (length, length) and ov.shape == y.shape
+        with lock:
+            seen.append((lo, hi))
+
+    actfn.set_num_threads(threads)
+    _engine._compiled_rows(ck, x, y, length, length)
+    ranges = sorted(seen)
+    assert ranges[0][0] == 0 and ranges[-1][1] == rows
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    if threads == 1:
+        assert ranges == [(0, rows)]
+    else:
+        smallest = max(1, _engine.C_CHUNK // length)
+        assert len(ranges) <= 2 * (-(-rows * length // (1 << 20))) + 8 * 2
+        assert all(hi - lo >= smallest for lo, hi in ranges[:-1])

@@ -646,6 +646,35 @@ def _run_c_rows(
             np.copyto(ob, os_[:nr])
 
 
+def _run_c_span(
+    ck: CRowKernel,
+    xv: Array,
+    ov: Array,
+    length: int,
+    olen: int,
+    chunks: _Chunks,
+    cancel: threading.Event,
+) -> None:
+    for lo, hi in chunks:
+        if cancel.is_set():
+            return
+        ck(xv, ov, lo, hi, length, olen)
+
+
+def _compiled_rows(ck: CRowKernel, xv: Array, ov: Array, length: int, olen: int) -> None:
+    """Rows of C-contiguous 2-D float32 views (not overlapping) in few calls: one
+    in the caller's thread, or ranges of rows shrinking towards the end, as
+    :func:`_compiled` hands out elements."""
+    nrows = xv.shape[0]
+    if xv.size < PARALLEL_MIN or nrows < 2 or _serial():
+        ck(xv, ov, 0, nrows, length, olen)
+        return
+    smallest = max(1, C_CHUNK // length)
+    parts = min(get_num_threads(), -(-nrows // smallest))
+    chunks = _Chunks(nrows, parts, smallest, max(1, (1 << 20) // length), 1)
+    _parallel([partial(_run_c_span, ck, xv, ov, length, olen, chunks)] * parts)
+
+
 def rows(
     fn: Kernel,
     x: Array,
@@ -682,6 +711,12 @@ def rows(
     if xm.ndim == 1:
         xm, om = xm[None, :], om[None, :]
     compiled = ck is not None and x.dtype == _F32 and out.dtype == _F32
+    if compiled and not np.may_share_memory(x, out):
+        xv, ov = _as_rows(xm), _as_rows(om)
+        if xv is not None and ov is not None and xv.flags.c_contiguous and ov.flags.c_contiguous:
+            assert ck is not None
+            _compiled_rows(ck, xv, ov, length, olen)
+            return out
     # (A compiled kernel needs no scratch: blocks of C_CHUNK elements, fewer calls.)
     rows_per = max(1, (C_CHUNK if compiled else BLOCK) // max(length, 1))
     blocks = _row_blocks(xm, om, rows_per)
