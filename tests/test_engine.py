@@ -79,6 +79,7 @@ PATHS = [
     pytest.param(np.float32, True, id="float32-compiled"),
     pytest.param(np.float32, "double", id="float32-compiled-double"),
     pytest.param(np.float32, False, id="float32-numpy"),
+    pytest.param(np.float64, True, id="float64-compiled"),
     pytest.param(np.float64, False, id="float64"),
 ]
 

@@ -9,12 +9,13 @@ the C entry points' own checks.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 import pytest
 
 import actfn
-from actfn import _native
+from actfn import _engine, _native
 
 from conftest import by_name, params_for
 
@@ -68,6 +69,45 @@ def test_switch_selects_the_path(f: actfn.Activation) -> None:
 
 
 @needs_build
+def test_float64_table_names_elementwise_activations_and_their_parameters() -> None:
+    table = _native.table64()
+    assert {"relu", "hard_sigmoid", "hard_tanh", "soft_shrink"} <= set(table)
+    for name, params in table.items():
+        f = actfn.get(name)
+        assert f.elementwise, name
+        assert set(params) == {q.name for q in f.params}, name
+
+
+@needs_build
+@pytest.mark.parametrize("f", **by_name([actfn.get(n) for n in _native.table64()]))
+def test_float64_kernels_used_and_equal_to_the_numpy_kernels(
+    f: actfn.Activation, monkeypatch: Any
+) -> None:
+    # float64 arrays go through the compiled kernel (counted), fresh, into out=
+    # and in place (out=x), with the NumPy kernels' values bit for bit (-0 and NaN
+    # included; the full comparison with the generic form is in test_engine.py).
+    x = np.concatenate([np.linspace(-9, 9, 300_001), [-0.0, 0.0, np.nan, np.inf, -np.inf]])
+    p = params_for(f)
+    previous = _native.set_enabled(False)
+    try:
+        ref = f(x, **p)
+    finally:
+        _native.set_enabled(previous)
+    calls: list[Any] = []
+    real = _engine._compiled
+    monkeypatch.setattr(_engine, "_compiled", lambda ck, *a: (calls.append(ck), real(ck, *a))[1])
+    fresh = f(x, **p)
+    into = np.empty_like(x)
+    assert f(x, out=into, **p) is into
+    z = x.copy()
+    assert f(z, out=z, **p) is z
+    assert len(calls) == 3 and all(ck.func is _native._cnative.ew64 for ck in calls)
+    for got in (fresh, into, z):
+        assert got.dtype == np.float64
+        assert np.array_equal(got.view(np.int64), ref.view(np.int64))
+
+
+@needs_build
 def test_array_parameters_take_the_numpy_kernel() -> None:
     # A parameter that is not a scalar has no compiled form: _pack refuses it.
     assert _native._pack(("alpha",), {"alpha": np.ones(3)}) is None
@@ -96,6 +136,14 @@ def test_entry_points_check_bounds() -> None:
         _cnative.ew(i, packed, x, y[::2], 0, 5)
     with pytest.raises(ValueError, match="start <= stop"):
         _cnative.ew(i, packed, x, y, 5, 3)
+    i64, params64 = _cnative.kernels64()["hard_tanh"]
+    assert params64 == "min_val,max_val"
+    with pytest.raises(ValueError, match="float64 buffer"):
+        _cnative.ew64(i64, (-1.0, 1.0), x, y, 0, 5)
+    with pytest.raises(ValueError, match="float64 buffer"):
+        _cnative.ew64(i64, (-1.0, 1.0), x.astype(np.float64), y.astype(np.float64), 0, 11)
+    with pytest.raises(IndexError):
+        _cnative.ew64(10_000, (), x.astype(np.float64), y.astype(np.float64), 0, 5)
 
 
 @needs_build

@@ -668,19 +668,20 @@ class Activation:
             fast = self._fast if not args and not kwargs else self._cached_fast(args, kwargs)
             if fast is not None:
                 dt = x.dtype
-                p, by_dtype, c32 = fast
+                p, by_dtype, compiled = fast
                 fn, native = by_dtype[dt == _F32]
                 if self.spec.kind == "elementwise":
                     if out is not None:
                         out = _xp.check_out(self.name, out, x, x.shape, dt, True)
-                    ck = c32 if _native._enabled else None
+                    ck = compiled[dt == _F32] if _native._enabled else None
                     return _engine.elementwise(fn, x, p, dt, out, native, ck)
                 if x.ndim > 0 and (out is None or type(out) is np.ndarray):
                     shape = None
                     if out is not None:
                         shape = self._out_shape(tuple(x.shape), p)
                         out = _xp.check_out(self.name, out, x, shape, dt, True)
-                    r = self._rows(fn, x, p, dt, out, c32 if _native._enabled else None, shape)
+                    ck = compiled[True] if _native._enabled else None
+                    r = self._rows(fn, x, p, dt, out, ck, shape)
                     if r is not None:
                         return r
         p = self._bind(args, kwargs)
@@ -800,14 +801,19 @@ class Activation:
         self,
         given: Mapping[str, Any],
     ) -> (
-        tuple[dict[str, Any], dict[bool, tuple[_engine.Kernel, bool]], _engine.CKernel | None]
+        tuple[
+            dict[str, Any],
+            dict[bool, tuple[_engine.Kernel, bool]],
+            dict[bool, _engine.CKernel | None],
+        ]
         | None
     ):
         """For the parameters ``given`` (bound and passed ones): the checked
         parameters, the engine kernel and native flag for float64 (key False) and
-        float32 (key True) results, and the compiled float32 kernel, elementwise or
-        row (used while :func:`actfn._native.enabled`); None where the fast path
-        does not apply (reductions, array parameters, random draws)."""
+        float32 (key True) results, and the compiled kernels by the same keys (an
+        elementwise or row kernel for float32, a few elementwise ones for float64;
+        used while :func:`actfn._native.enabled`); None where the fast path does
+        not apply (reductions, array parameters, random draws)."""
         spec = self.spec
         try:
             p = self._check_params(given, partial=False)
@@ -819,15 +825,17 @@ class Activation:
             or any(isinstance(q.domain, Seed) for q in spec.params)
         ):
             return None  # reductions, array parameters and random draws
+        compiled: dict[bool, Any] = {False: None}
         if spec.kind == "elementwise":
-            c32: Any = _native.elementwise(spec.name, p, always=True)
+            compiled[True] = _native.elementwise(spec.name, p, always=True)
+            compiled[False] = _native.elementwise(spec.name, p, always=True, dtype=_F64)
         else:
-            c32 = _native.rows(spec.name, p, always=True)
+            compiled[True] = _native.rows(spec.name, p, always=True)
         by_dtype = {
             False: _engine_kernel(spec, False, p, _F64),
             True: _engine_kernel(spec, False, p, _F32),
         }
-        return p, by_dtype, c32
+        return p, by_dtype, compiled
 
     def _rows(
         self,
@@ -880,7 +888,7 @@ class Activation:
             out = _xp.check_out(self.name, out, x, shape, prep.result_dtype, prep.is_numpy)
         if prep.is_numpy and spec.kind == "elementwise" and _blockwise(spec, p):
             kfn, native = _engine_kernel(spec, derivative, p, prep.result_dtype)
-            ck = None if derivative else _native.elementwise(spec.name, p)
+            ck = None if derivative else _native.elementwise(spec.name, p, dtype=prep.x.dtype)
             return _engine.elementwise(kfn, prep.x, p, prep.result_dtype, out, native, ck)
         if (
             prep.is_numpy

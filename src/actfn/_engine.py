@@ -85,6 +85,7 @@ CKernel = Callable[[Array, Array, int, int], None]
 #: A compiled row kernel: ck(x, y, start_row, stop_row, length, out_length).
 CRowKernel = Callable[[Array, Array, int, int, int, int], None]
 _F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
 #: The fewest elements per call of a compiled kernel from a worker (larger
 #: inputs: calls of up to 2^20 elements, about 1 ms for the slowest kernels,
 #: shrinking towards the end: _Chunks); a worker checks for cancellation between
@@ -506,16 +507,16 @@ def elementwise(
     dtype (max, clip, copies): when x and out are contiguous with one dtype, the
     block is then ``out``'s own slice, filled from x without conversion.
 
-    ``ck``, a compiled kernel (:mod:`actfn._native`), computes the same function
-    for float32 inputs with float32 results in one pass, without scratch; it is
-    used when x and out are both float32.
+    ``ck``, a compiled kernel (:mod:`actfn._native`) for x's dtype, computes the
+    same function in one pass, without scratch; it is used when x and out are
+    both float32 or both float64.
     """
     if out is None:
         out = np.empty_like(x, dtype=result_dtype)
     n = x.size
     if n == 0:
         return out
-    if ck is not None and x.dtype == _F32 and out.dtype == _F32:
+    if ck is not None and x.dtype == out.dtype and (x.dtype == _F32 or x.dtype == _F64):
         return _compiled(ck, x, out)
     if x.ndim == 0:
         one = np.array([x], dtype=np.float64)

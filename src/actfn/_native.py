@@ -1,4 +1,4 @@
-"""The compiled float32 kernels (``actfn._cnative``), where they were built.
+"""The compiled kernels (``actfn._cnative``), where they were built.
 
 ``setup.py`` builds them from ``src/actfn/_c`` when a C compiler is available;
 without it (or with ``ACTFN_NATIVE=0`` in the environment) every NumPy input
@@ -14,6 +14,11 @@ float32 inputs with float32 results whose parameters are all scalars;
 ``tests/test_engine.py`` checks each against the generic form (NaN, signed
 zeros and infinities identical, values within 1 ULP) and
 ``tests/test_accuracy.py`` against mpmath.
+
+The piecewise-linear functions (:func:`table64`: relu, clips, shrinkages and
+the like) have float64 kernels too, with the float64 generic form's operations:
+the same values bit for bit (tested), in one pass instead of a few NumPy ufunc
+calls per block.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ __all__ = [
     "set_avx512",
     "set_enabled",
     "table",
+    "table64",
 ]
 
 Array = np.ndarray[Any, Any]
@@ -54,6 +60,12 @@ _TABLE: dict[str, tuple[str, int, tuple[str, ...]]] = {}
 if _cnative is not None:
     for _name, (_kind, _index, _params) in _cnative.kernels().items():
         _TABLE[_name] = (_kind, _index, tuple(q for q in _params.split(",") if q))
+
+#: The float64 kernels (functions whose double arithmetic is the generic form's).
+_TABLE64: dict[str, tuple[int, tuple[str, ...]]] = {}
+if _cnative is not None:
+    for _name, (_index, _params) in _cnative.kernels64().items():
+        _TABLE64[_name] = (_index, tuple(q for q in _params.split(",") if q))
 
 _enabled = _cnative is not None and os.environ.get("ACTFN_NATIVE", "1") != "0"
 if _cnative is not None and os.environ.get("ACTFN_AVX512", "1") == "0":
@@ -124,9 +136,23 @@ _DERIVED: dict[str, Callable[[Mapping[str, Any]], tuple[float, ...]]] = {
 }
 
 
-def elementwise(name: str, p: Mapping[str, Any], always: bool = False) -> EwKernel | None:
-    """The compiled elementwise kernel of ``name`` for parameters ``p``, or None
+def table64() -> dict[str, tuple[str, ...]]:
+    """The compiled float64 elementwise kernels: name -> parameters they read."""
+    return {name: params for name, (_, params) in _TABLE64.items()}
+
+
+def elementwise(
+    name: str, p: Mapping[str, Any], always: bool = False, dtype: Any = np.float32
+) -> EwKernel | None:
+    """The compiled elementwise kernel of ``name`` for parameters ``p`` and
+    ``dtype`` arrays (float32; float64 for the few in :func:`table64`), or None
     (also None while switched off, unless ``always``)."""
+    if dtype != np.float32:
+        found = _TABLE64.get(name) if dtype == np.float64 and (_enabled or always) else None
+        if found is None:
+            return None
+        packed64 = _pack(found[1], p)
+        return None if packed64 is None else partial(_cnative.ew64, found[0], packed64)
     entry = _TABLE.get(name) if _enabled or always else None
     if entry is None or entry[0] != "ew":
         return None

@@ -3,14 +3,14 @@
 #include "kernels.h"
 
 /* 0 where |x| <= threshold, x - sign(x) threshold elsewhere (one rounding). */
-ACTFN_EW(soft_shrink_f32, {
+ACTFN_EW_BOTH(soft_shrink, {
     double t = P[0];
     double s = x > 0.0 ? t : -t;
     y = fabs(x) <= t ? 0.0 : x - s;
 })
 
 /* 0 where |x| <= threshold, x elsewhere (NaN included): exact. */
-ACTFN_EW(hard_shrink_f32, y = fabs(x) <= P[0] ? 0.0 : x)
+ACTFN_EW_BOTH(hard_shrink, y = fabs(x) <= P[0] ? 0.0 : x)
 
 /* x - tanh x.  |x| < 1e-3: the series x^3/3 - 2x^5/15 + 17x^7/315 (the next term,
  * 62x^9/2835, is below 7e-20 of the sum there).  Above: x - tanh x
@@ -37,5 +37,11 @@ const actfn_ew_entry actfn_ew_shrinkage[] = {
     {"soft_shrink", "threshold", soft_shrink_f32},
     {"hard_shrink", "threshold", hard_shrink_f32},
     {"tanh_shrink", "", tanh_shrink_f32},
+    {NULL, NULL, NULL},
+};
+
+const actfn_ew64_entry actfn_ew64_shrinkage[] = {
+    {"soft_shrink", "threshold", soft_shrink_f64},
+    {"hard_shrink", "threshold", hard_shrink_f64},
     {NULL, NULL, NULL},
 };

@@ -92,6 +92,9 @@ ACTFN_EW(hard_silu_dbl, {
     y = vm_max(x, -3.0) * t;
 })
 
+/* float64: the generic form's operations, its division by 6 included. */
+ACTFN_EW64(hard_silu_f64, y = np_maximum(x, -3.0) * np_clip((x + 3.0) / 6.0, 0.0, 1.0))
+
 /* With AVX-512: the same operations, written with vmaxpd/vminpd (k_avx512.c). */
 static void hard_silu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
                           const double *restrict P)
@@ -143,7 +146,7 @@ ACTFN_EW(squareplus_f32, {
 
 /* sparse_plus: x for x >= 1, 0 for x <= -1, (c + 1)^2/4 between, c = clip(x, -1, 1),
  * the generic form's operations and selects (NaN fails both comparisons). */
-ACTFN_EW(sparse_plus_f32, {
+ACTFN_EW_BOTH(sparse_plus, {
     double c = vm_min(vm_max(x, -1.0), 1.0);
     double q = (c + 1.0) * (c + 1.0) * 0.25;
     y = x >= 1.0 ? x : (x <= -1.0 ? 0.0 : q);
@@ -157,5 +160,11 @@ const actfn_ew_entry actfn_ew_smooth[] = {
     {"mish", "", mish_f32},
     {"squareplus", "b", squareplus_f32},
     {"sparse_plus", "", sparse_plus_f32},
+    {NULL, NULL, NULL},
+};
+
+const actfn_ew64_entry actfn_ew64_smooth[] = {
+    {"hard_silu", "", hard_silu_f64},
+    {"sparse_plus", "", sparse_plus_f64},
     {NULL, NULL, NULL},
 };

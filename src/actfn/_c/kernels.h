@@ -53,6 +53,19 @@ typedef struct {
     actfn_rows_fn fn;
 } actfn_rows_entry;
 
+/* A float64 elementwise kernel: n doubles to n doubles.  Only functions whose
+ * double arithmetic is the generic form's own, operation for operation
+ * (selections, clips, at most a sum, product or quotient per step), have one:
+ * their results are the float64 generic form's, bit for bit. */
+typedef void (*actfn_ew64_fn)(const double *restrict x, double *restrict y, Py_ssize_t n,
+                              const double *restrict P);
+
+typedef struct {
+    const char *name;
+    const char *params;
+    actfn_ew64_fn fn;
+} actfn_ew64_entry;
+
 /* Define an elementwise kernel: the body (the macro's remaining arguments)
  * reads the double x and sets the double y.  Read parameters P[i]
  * unconditionally (into locals): a read inside a conditional expression keeps
@@ -69,6 +82,26 @@ typedef struct {
             ys[i] = (float)y;                                                      \
         }                                                                          \
     }
+
+/* The float64 kernel fname: the body as in ACTFN_EW, on doubles read and written
+ * as they are. */
+#define ACTFN_EW64(fname, ...)                                                      \
+    ACTFN_CLONES static void fname(const double *restrict xs, double *restrict ys, \
+                                   Py_ssize_t n, const double *restrict P)        \
+    {                                                                              \
+        (void)P;                                                                   \
+        for (Py_ssize_t i = 0; i < n; i++) {                                       \
+            double x = xs[i];                                                      \
+            double y;                                                              \
+            __VA_ARGS__;                                                           \
+            ys[i] = y;                                                             \
+        }                                                                          \
+    }
+
+/* Both kernels of one body: base_f32 (float32, rounded once) and base_f64. */
+#define ACTFN_EW_BOTH(base, ...)                                                    \
+    ACTFN_EW(base##_f32, __VA_ARGS__)                                              \
+    ACTFN_EW64(base##_f64, __VA_ARGS__)
 
 /* Float32-arithmetic kernels for processors with AVX-512 (k_avx512.c): built
  * with GCC or Clang on x86-64 (not with -DACTFN_NO_AVX512); used where
@@ -111,5 +144,9 @@ extern const actfn_ew_entry actfn_ew_smooth[];
 extern const actfn_ew_entry actfn_ew_shrinkage[];
 extern const actfn_ew_entry actfn_ew_other[];
 extern const actfn_rows_entry actfn_rows_normalizing[];
+extern const actfn_ew64_entry actfn_ew64_rectifiers[];
+extern const actfn_ew64_entry actfn_ew64_sigmoidal[];
+extern const actfn_ew64_entry actfn_ew64_smooth[];
+extern const actfn_ew64_entry actfn_ew64_shrinkage[];
 
 #endif

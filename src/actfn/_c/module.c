@@ -1,9 +1,11 @@
-/* actfn._cnative: compiled float32 kernels for the NumPy engine.
+/* actfn._cnative: compiled float32 (and a few float64) kernels for the NumPy engine.
  *
- * Python sees three functions:
+ * Python sees five functions:
  *   kernels()  -> {name: (kind, index, params)}, kind "ew" or "rows"
+ *   kernels64() -> {name: (index, params)}, the float64 elementwise kernels
  *   ew(index, params, x, y, start, stop)
  *       y[start:stop] = f(x[start:stop]) for 1-D C-contiguous float32 buffers
+ *   ew64(index, params, x, y, start, stop): the same for float64 buffers
  *   rows(index, params, x, y, start, stop, len, olen)
  *       rows start..stop-1 of x (len floats each) into y (olen floats each)
  * Both release the GIL while they compute, so the engine's threads run them at
@@ -22,6 +24,8 @@ static const actfn_ew_entry *const ew_tables[] = {
     actfn_ew_smooth,     actfn_ew_shrinkage,   actfn_ew_other,
 };
 static const actfn_rows_entry *const rows_tables[] = {actfn_rows_normalizing};
+static const actfn_ew64_entry *const ew64_tables[] = {
+    actfn_ew64_rectifiers, actfn_ew64_sigmoidal, actfn_ew64_smooth, actfn_ew64_shrinkage};
 
 #define NTABLES(t) (sizeof(t) / sizeof((t)[0]))
 
@@ -40,6 +44,16 @@ static const actfn_rows_entry *rows_at(Py_ssize_t index)
     Py_ssize_t k = 0;
     for (size_t t = 0; t < NTABLES(rows_tables); t++)
         for (const actfn_rows_entry *e = rows_tables[t]; e->name != NULL; e++, k++)
+            if (k == index)
+                return e;
+    return NULL;
+}
+
+static const actfn_ew64_entry *ew64_at(Py_ssize_t index)
+{
+    Py_ssize_t k = 0;
+    for (size_t t = 0; t < NTABLES(ew64_tables); t++)
+        for (const actfn_ew64_entry *e = ew64_tables[t]; e->name != NULL; e++, k++)
             if (k == index)
                 return e;
     return NULL;
@@ -78,6 +92,27 @@ fail:
     return NULL;
 }
 
+static PyObject *kernels64(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    PyObject *d = PyDict_New();
+    if (d == NULL)
+        return NULL;
+    Py_ssize_t k = 0;
+    for (size_t t = 0; t < NTABLES(ew64_tables); t++)
+        for (const actfn_ew64_entry *e = ew64_tables[t]; e->name != NULL; e++, k++) {
+            PyObject *v = Py_BuildValue("(ns)", k, e->params);
+            int r = v == NULL ? -1 : PyDict_SetItemString(d, e->name, v);
+            Py_XDECREF(v);
+            if (r < 0) {
+                Py_DECREF(d);
+                return NULL;
+            }
+        }
+    return d;
+}
+
 static int parse_params(PyObject *params, double *P)
 {
     if (!PyTuple_Check(params) || PyTuple_GET_SIZE(params) > MAXP) {
@@ -102,14 +137,19 @@ static int check_range(Py_ssize_t start, Py_ssize_t stop)
     return 0;
 }
 
-static int check_buffer(Py_buffer *b, Py_ssize_t need, const char *what)
+static int check_buffer_of(Py_buffer *b, Py_ssize_t need, const char *what, Py_ssize_t size)
 {
-    if (b->itemsize != 4 || b->len < need * 4) {
-        PyErr_Format(PyExc_ValueError, "%s: a float32 buffer of at least %zd elements is needed",
-                     what, need);
+    if (b->itemsize != size || b->len < need * size) {
+        PyErr_Format(PyExc_ValueError, "%s: a float%d buffer of at least %zd elements is needed",
+                     what, (int)(8 * size), need);
         return -1;
     }
     return 0;
+}
+
+static int check_buffer(Py_buffer *b, Py_ssize_t need, const char *what)
+{
+    return check_buffer_of(b, need, what, 4);
 }
 
 static PyObject *ew(PyObject *self, PyObject *args)
@@ -143,6 +183,47 @@ static PyObject *ew(PyObject *self, PyObject *args)
             Py_ssize_t m = n - s < CHUNK ? n - s : CHUNK;
             e->fn(x + s, buf, m, P);
             memcpy(y + s, buf, (size_t)m * sizeof(float));
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&bx);
+    PyBuffer_Release(&by);
+    return result;
+}
+
+static PyObject *ew64(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_ssize_t index, start, stop;
+    PyObject *params;
+    Py_buffer bx, by;
+    double P[MAXP] = {0};
+    if (!PyArg_ParseTuple(args, "nOy*w*nn", &index, &params, &bx, &by, &start, &stop))
+        return NULL;
+    const actfn_ew64_entry *e = ew64_at(index);
+    PyObject *result = NULL;
+    if (e == NULL) {
+        PyErr_SetString(PyExc_IndexError, "no such float64 kernel");
+        goto done;
+    }
+    if (check_range(start, stop) < 0 || check_buffer_of(&bx, stop, "x", 8) < 0 ||
+        check_buffer_of(&by, stop, "y", 8) < 0 || parse_params(params, P) < 0)
+        goto done;
+    const double *x = (const double *)bx.buf + start;
+    double *y = (double *)by.buf + start;
+    Py_ssize_t n = stop - start;
+    Py_BEGIN_ALLOW_THREADS
+    if ((const void *)x != (const void *)y) {
+        e->fn(x, y, n, P);
+    } else {
+        double buf[CHUNK]; /* out=x, as in ew */
+        for (Py_ssize_t s = 0; s < n; s += CHUNK) {
+            Py_ssize_t m = n - s < CHUNK ? n - s : CHUNK;
+            e->fn(x + s, buf, m, P);
+            memcpy(y + s, buf, (size_t)m * sizeof(double));
         }
     }
     Py_END_ALLOW_THREADS
@@ -251,7 +332,10 @@ static PyObject *check512(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"kernels", kernels, METH_NOARGS, "The compiled kernels: {name: (kind, index, params)}."},
+    {"kernels64", kernels64, METH_NOARGS, "The float64 kernels: {name: (index, params)}."},
     {"ew", ew, METH_VARARGS, "ew(index, params, x, y, start, stop): an elementwise kernel."},
+    {"ew64", ew64, METH_VARARGS,
+     "ew64(index, params, x, y, start, stop): a float64 elementwise kernel."},
     {"rows", rows, METH_VARARGS,
      "rows(index, params, x, y, start, stop, len, olen): a row kernel."},
     {"avx512", avx512, METH_VARARGS,
