@@ -66,12 +66,12 @@ typedef struct {
     actfn_ew64_fn fn;
 } actfn_ew64_entry;
 
-/* Define an elementwise kernel: the body (the macro's remaining arguments)
- * reads the double x and sets the double y.  Read parameters P[i]
- * unconditionally (into locals): a read inside a conditional expression keeps
- * GCC from vectorising the loop. */
-#define ACTFN_EW(fname, ...)                                                        \
-    ACTFN_CLONES static void fname(const float *restrict xs, float *restrict ys,  \
+/* Define an elementwise kernel on arrays of T (float or double): the body (the
+ * macro's remaining arguments) reads the double x and sets the double y, which
+ * is rounded to T once.  Read parameters P[i] unconditionally (into locals): a
+ * read inside a conditional expression keeps GCC from vectorising the loop. */
+#define ACTFN_EW_OF(T, fname, ...)                                                  \
+    ACTFN_CLONES static void fname(const T *restrict xs, T *restrict ys,          \
                                    Py_ssize_t n, const double *restrict P)        \
     {                                                                              \
         (void)P;                                                                   \
@@ -79,24 +79,13 @@ typedef struct {
             double x = xs[i];                                                      \
             double y;                                                              \
             __VA_ARGS__;                                                           \
-            ys[i] = (float)y;                                                      \
+            ys[i] = (T)y;                                                          \
         }                                                                          \
     }
 
-/* The float64 kernel fname: the body as in ACTFN_EW, on doubles read and written
- * as they are. */
-#define ACTFN_EW64(fname, ...)                                                      \
-    ACTFN_CLONES static void fname(const double *restrict xs, double *restrict ys, \
-                                   Py_ssize_t n, const double *restrict P)        \
-    {                                                                              \
-        (void)P;                                                                   \
-        for (Py_ssize_t i = 0; i < n; i++) {                                       \
-            double x = xs[i];                                                      \
-            double y;                                                              \
-            __VA_ARGS__;                                                           \
-            ys[i] = y;                                                             \
-        }                                                                          \
-    }
+/* A float32 kernel, and a float64 one (doubles read and written as they are). */
+#define ACTFN_EW(fname, ...) ACTFN_EW_OF(float, fname, __VA_ARGS__)
+#define ACTFN_EW64(fname, ...) ACTFN_EW_OF(double, fname, __VA_ARGS__)
 
 /* Both kernels of one body: base_f32 (float32, rounded once) and base_f64. */
 #define ACTFN_EW_BOTH(base, ...)                                                    \

@@ -29,63 +29,49 @@ static const actfn_ew64_entry *const ew64_tables[] = {
 
 #define NTABLES(t) (sizeof(t) / sizeof((t)[0]))
 
-static const actfn_ew_entry *ew_at(Py_ssize_t index)
-{
-    Py_ssize_t k = 0;
-    for (size_t t = 0; t < NTABLES(ew_tables); t++)
-        for (const actfn_ew_entry *e = ew_tables[t]; e->name != NULL; e++, k++)
-            if (k == index)
-                return e;
-    return NULL;
-}
+/* fname(index): the index-th entry over the tables, in order (NULL past the end). */
+#define TABLES_AT(fname, T, tables)                                                \
+    static const T *fname(Py_ssize_t index)                                        \
+    {                                                                              \
+        Py_ssize_t k = 0;                                                          \
+        for (size_t t = 0; t < NTABLES(tables); t++)                               \
+            for (const T *e = tables[t]; e->name != NULL; e++, k++)                \
+                if (k == index)                                                    \
+                    return e;                                                      \
+        return NULL;                                                               \
+    }
 
-static const actfn_rows_entry *rows_at(Py_ssize_t index)
-{
-    Py_ssize_t k = 0;
-    for (size_t t = 0; t < NTABLES(rows_tables); t++)
-        for (const actfn_rows_entry *e = rows_tables[t]; e->name != NULL; e++, k++)
-            if (k == index)
-                return e;
-    return NULL;
-}
+TABLES_AT(ew_at, actfn_ew_entry, ew_tables)
+TABLES_AT(rows_at, actfn_rows_entry, rows_tables)
+TABLES_AT(ew64_at, actfn_ew64_entry, ew64_tables)
 
-static const actfn_ew64_entry *ew64_at(Py_ssize_t index)
-{
-    Py_ssize_t k = 0;
-    for (size_t t = 0; t < NTABLES(ew64_tables); t++)
-        for (const actfn_ew64_entry *e = ew64_tables[t]; e->name != NULL; e++, k++)
-            if (k == index)
-                return e;
-    return NULL;
-}
-
+/* d[name] = (kind, k, params), or (k, params) where kind is NULL. */
 static int add_entry(PyObject *d, const char *kind, Py_ssize_t k, const char *name,
                      const char *params)
 {
-    PyObject *v = Py_BuildValue("(sns)", kind, k, params);
+    PyObject *v = kind != NULL ? Py_BuildValue("(sns)", kind, k, params)
+                               : Py_BuildValue("(ns)", k, params);
     int r = v == NULL ? -1 : PyDict_SetItemString(d, name, v);
     Py_XDECREF(v);
     return r;
 }
 
-/* The kernel table as a dict; built once by the Python side. */
+/* The kernel tables as dicts; built once by the Python side. */
 static PyObject *kernels(PyObject *self, PyObject *noargs)
 {
     (void)self;
     (void)noargs;
     PyObject *d = PyDict_New();
+    const actfn_ew_entry *e;
+    const actfn_rows_entry *r;
     if (d == NULL)
         return NULL;
-    Py_ssize_t k = 0;
-    for (size_t t = 0; t < NTABLES(ew_tables); t++)
-        for (const actfn_ew_entry *e = ew_tables[t]; e->name != NULL; e++, k++)
-            if (add_entry(d, "ew", k, e->name, e->params) < 0)
-                goto fail;
-    k = 0;
-    for (size_t t = 0; t < NTABLES(rows_tables); t++)
-        for (const actfn_rows_entry *e = rows_tables[t]; e->name != NULL; e++, k++)
-            if (add_entry(d, "rows", k, e->name, e->params) < 0)
-                goto fail;
+    for (Py_ssize_t k = 0; (e = ew_at(k)) != NULL; k++)
+        if (add_entry(d, "ew", k, e->name, e->params) < 0)
+            goto fail;
+    for (Py_ssize_t k = 0; (r = rows_at(k)) != NULL; k++)
+        if (add_entry(d, "rows", k, r->name, r->params) < 0)
+            goto fail;
     return d;
 fail:
     Py_DECREF(d);
@@ -97,18 +83,13 @@ static PyObject *kernels64(PyObject *self, PyObject *noargs)
     (void)self;
     (void)noargs;
     PyObject *d = PyDict_New();
+    const actfn_ew64_entry *e;
     if (d == NULL)
         return NULL;
-    Py_ssize_t k = 0;
-    for (size_t t = 0; t < NTABLES(ew64_tables); t++)
-        for (const actfn_ew64_entry *e = ew64_tables[t]; e->name != NULL; e++, k++) {
-            PyObject *v = Py_BuildValue("(ns)", k, e->params);
-            int r = v == NULL ? -1 : PyDict_SetItemString(d, e->name, v);
-            Py_XDECREF(v);
-            if (r < 0) {
-                Py_DECREF(d);
-                return NULL;
-            }
+    for (Py_ssize_t k = 0; (e = ew64_at(k)) != NULL; k++)
+        if (add_entry(d, NULL, k, e->name, e->params) < 0) {
+            Py_DECREF(d);
+            return NULL;
         }
     return d;
 }
@@ -152,37 +133,49 @@ static int check_buffer(Py_buffer *b, Py_ssize_t need, const char *what)
     return check_buffer_of(b, need, what, 4);
 }
 
-static PyObject *ew(PyObject *self, PyObject *args)
+/* A float32 (size 4: e) or float64 (size 8: e64) elementwise kernel on n elements. */
+static void call_ew(const actfn_ew_entry *e, const actfn_ew64_entry *e64, const char *x, char *y,
+                    Py_ssize_t n, const double *P)
 {
-    (void)self;
+    if (e != NULL)
+        e->fn((const float *)x, (float *)y, n, P);
+    else
+        e64->fn((const double *)x, (double *)y, n, P);
+}
+
+/* ew (size 4) and ew64 (size 8): y[start:stop] = f(x[start:stop]). */
+static PyObject *ew_sized(PyObject *args, Py_ssize_t size)
+{
     Py_ssize_t index, start, stop;
     PyObject *params;
     Py_buffer bx, by;
     double P[MAXP] = {0};
     if (!PyArg_ParseTuple(args, "nOy*w*nn", &index, &params, &bx, &by, &start, &stop))
         return NULL;
-    const actfn_ew_entry *e = ew_at(index);
+    const actfn_ew_entry *e = size == 4 ? ew_at(index) : NULL;
+    const actfn_ew64_entry *e64 = size == 8 ? ew64_at(index) : NULL;
     PyObject *result = NULL;
-    if (e == NULL) {
-        PyErr_SetString(PyExc_IndexError, "no such elementwise kernel");
+    if (e == NULL && e64 == NULL) {
+        PyErr_SetString(PyExc_IndexError, size == 4 ? "no such elementwise kernel"
+                                                    : "no such float64 kernel");
         goto done;
     }
-    if (check_range(start, stop) < 0 || check_buffer(&bx, stop, "x") < 0 ||
-        check_buffer(&by, stop, "y") < 0 || parse_params(params, P) < 0)
+    if (check_range(start, stop) < 0 || check_buffer_of(&bx, stop, "x", size) < 0 ||
+        check_buffer_of(&by, stop, "y", size) < 0 || parse_params(params, P) < 0)
         goto done;
-    const float *x = (const float *)bx.buf + start;
-    float *y = (float *)by.buf + start;
+    const char *x = (const char *)bx.buf + start * size;
+    char *y = (char *)by.buf + start * size;
     Py_ssize_t n = stop - start;
     Py_BEGIN_ALLOW_THREADS
     if ((const void *)x != (const void *)y) {
-        e->fn(x, y, n, P);
+        call_ew(e, e64, x, y, n, P);
     } else {
         /* out=x: results go through a buffer, since kernels assume no aliasing */
-        float buf[CHUNK];
+        double buf[CHUNK];
         for (Py_ssize_t s = 0; s < n; s += CHUNK) {
             Py_ssize_t m = n - s < CHUNK ? n - s : CHUNK;
-            e->fn(x + s, buf, m, P);
-            memcpy(y + s, buf, (size_t)m * sizeof(float));
+            call_ew(e, e64, x + s * size, (char *)buf, m, P);
+            memcpy(y + s * size, buf, (size_t)(m * size));
         }
     }
     Py_END_ALLOW_THREADS
@@ -194,45 +187,16 @@ done:
     return result;
 }
 
+static PyObject *ew(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return ew_sized(args, 4);
+}
+
 static PyObject *ew64(PyObject *self, PyObject *args)
 {
     (void)self;
-    Py_ssize_t index, start, stop;
-    PyObject *params;
-    Py_buffer bx, by;
-    double P[MAXP] = {0};
-    if (!PyArg_ParseTuple(args, "nOy*w*nn", &index, &params, &bx, &by, &start, &stop))
-        return NULL;
-    const actfn_ew64_entry *e = ew64_at(index);
-    PyObject *result = NULL;
-    if (e == NULL) {
-        PyErr_SetString(PyExc_IndexError, "no such float64 kernel");
-        goto done;
-    }
-    if (check_range(start, stop) < 0 || check_buffer_of(&bx, stop, "x", 8) < 0 ||
-        check_buffer_of(&by, stop, "y", 8) < 0 || parse_params(params, P) < 0)
-        goto done;
-    const double *x = (const double *)bx.buf + start;
-    double *y = (double *)by.buf + start;
-    Py_ssize_t n = stop - start;
-    Py_BEGIN_ALLOW_THREADS
-    if ((const void *)x != (const void *)y) {
-        e->fn(x, y, n, P);
-    } else {
-        double buf[CHUNK]; /* out=x, as in ew */
-        for (Py_ssize_t s = 0; s < n; s += CHUNK) {
-            Py_ssize_t m = n - s < CHUNK ? n - s : CHUNK;
-            e->fn(x + s, buf, m, P);
-            memcpy(y + s, buf, (size_t)m * sizeof(double));
-        }
-    }
-    Py_END_ALLOW_THREADS
-    result = Py_None;
-    Py_INCREF(result);
-done:
-    PyBuffer_Release(&bx);
-    PyBuffer_Release(&by);
-    return result;
+    return ew_sized(args, 8);
 }
 
 static PyObject *rows(PyObject *self, PyObject *args)
