@@ -8,6 +8,7 @@ the C entry points' own checks.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -105,6 +106,29 @@ def test_float64_kernels_used_and_equal_to_the_numpy_kernels(
     for got in (fresh, into, z):
         assert got.dtype == np.float64
         assert np.array_equal(got.view(np.int64), ref.view(np.int64))
+
+
+@needs_build
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("scale", "bias"), [(0.8944, -0.4472), (2.0, -8.0), (-3.0, 1e-30)])
+def test_star_relu_kernels_where_the_terms_cancel(dtype: Any, scale: float, bias: float) -> None:
+    # s r^2 + b near r = sqrt(-b/s), where the two terms cancel: the compiled
+    # kernels compute the generic form's double-double value, so the results are
+    # the generic form's rounded, bit for bit (and 0 where they cancel exactly).
+    f = actfn.star_relu
+    root = math.sqrt(-bias / scale) if -bias / scale > 0 else 1e-15
+    x = (root + np.linspace(-1e-5, 1e-5, 20_001) * root).astype(dtype)
+    x = np.concatenate([x, np.array([0.0, -0.0, 1e30, -1e30, np.inf, -np.inf, np.nan], dtype)])
+    p = {"scale": scale, "bias": bias}
+    with np.errstate(over="ignore"):  # (1e30^2 overflows float32, to inf as it should)
+        ref = np.asarray(f.spec.value(np, x.astype(np.float64), p)).astype(dtype)
+    assert _native.elementwise("star_relu", p, dtype=np.dtype(dtype)) is not None
+    got = f(x, **p)
+    nan = np.isnan(ref)
+    assert np.array_equal(np.isnan(got), nan)
+    assert np.array_equal(got[~nan].view(f"u{got.itemsize}"), ref[~nan].view(f"u{ref.itemsize}"))
+    if bias == -8.0:
+        assert got[x == 2.0][0] == 0.0
 
 
 @needs_build

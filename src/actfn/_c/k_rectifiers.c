@@ -1,5 +1,5 @@
 /* Kernels of the rectifiers family (see kernels.h): relu, leaky_relu, relu6,
- * threshold, linear, relu_squared.  Selections and at most one product or sum
+ * threshold, linear, relu_squared, star_relu.  Selections and at most one product or sum
  * in double, then one rounding: each is the generic form rounded once. */
 #include "kernels.h"
 
@@ -58,6 +58,57 @@ ACTFN_EW_BOTH(relu_squared, {
     y = r * r;
 })
 
+/* star_relu: s max(x, 0)^2 + b, the generic form's operations (functions/
+ * modern.py, _star_value): where s r^2 nearly cancels b, r^2 and s r^2 as exact
+ * double-double products (the fma's error term is Dekker's), Knuth's two-sum
+ * with b, the error terms added last; the plain sum where b = 0, |s| >= 2^990,
+ * r >= 2^480 or |s r^2| >= 2^990; b itself for s = 0 (NaN stays).  P = scale,
+ * bias.  The cases that depend on the parameters alone are loops of their own
+ * (GCC does not vectorise a select on a condition that is the same for every
+ * element). */
+static inline double star_plain(double x, double sc, double b)
+{
+    double r = np_maximum(x, 0.0);
+    double r2 = r * r;
+    /* r^2 beyond the double range, r finite: (s r) r */
+    return (r2 == __builtin_inf() ? (r < __builtin_inf() ? (sc * r) * r : sc * r2) : sc * r2) + b;
+}
+
+static inline double star_exact(double x, double sc, double b)
+{
+    double r = np_maximum(x, 0.0);
+    double r2 = r * r;
+    double sr2 = r2 == __builtin_inf() ? (r < __builtin_inf() ? (sc * r) * r : sc * r2) : sc * r2;
+    double sq_e = vm_fma(r, r, -r2);
+    double t_e = vm_fma(sc, r2, -sr2);
+    double u = sr2 + b;
+    double bb = u - sr2;
+    double err = (sr2 - (u - bb)) + (b - bb);
+    double exact = u + (err + (t_e + sc * sq_e));
+    double y = r < 0x1p480 ? exact : sr2 + b;
+    return fabs(sr2) < 0x1p990 ? y : sr2 + b;
+}
+
+#define STAR_KERNEL(fname, T)                                                       \
+    ACTFN_CLONES static void fname(const T *restrict xs, T *restrict ys, Py_ssize_t n, \
+                                   const double *restrict P)                      \
+    {                                                                              \
+        const double sc = P[0], b = P[1];                                          \
+        if (sc == 0.0) {                                                           \
+            for (Py_ssize_t i = 0; i < n; i++)                                     \
+                ys[i] = (T)(xs[i] != xs[i] ? (double)xs[i] : b);                   \
+        } else if (b == 0.0 || fabs(sc) >= 0x1p990) {                              \
+            for (Py_ssize_t i = 0; i < n; i++)                                     \
+                ys[i] = (T)star_plain(xs[i], sc, b);                               \
+        } else {                                                                   \
+            for (Py_ssize_t i = 0; i < n; i++)                                     \
+                ys[i] = (T)star_exact(xs[i], sc, b);                               \
+        }                                                                          \
+    }
+
+STAR_KERNEL(star_relu_f32, float)
+STAR_KERNEL(star_relu_f64, double)
+
 const actfn_ew_entry actfn_ew_rectifiers[] = {
     {"relu", "negative_slope,max_value,threshold", relu_f32},
     {"leaky_relu", "negative_slope", leaky_relu_f32},
@@ -65,6 +116,7 @@ const actfn_ew_entry actfn_ew_rectifiers[] = {
     {"threshold", "threshold,default_value", threshold_f32},
     {"linear", "", linear_f32},
     {"relu_squared", "", relu_squared_f32},
+    {"star_relu", "scale,bias", star_relu_f32},
     {NULL, NULL, NULL},
 };
 
@@ -75,5 +127,6 @@ const actfn_ew64_entry actfn_ew64_rectifiers[] = {
     {"threshold", "threshold,default_value", threshold_f64},
     {"linear", "", linear_f64},
     {"relu_squared", "", relu_squared_f64},
+    {"star_relu", "scale,bias", star_relu_f64},
     {NULL, NULL, NULL},
 };
