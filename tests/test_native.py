@@ -277,13 +277,21 @@ def test_avx512_switch(name: str) -> None:
         ("hard_tanh", {}),
         ("hard_tanh", {"min_val": -0.5, "max_val": 2.0}),
         ("hard_tanh", {"min_val": -0.1, "max_val": 1e300}),  # not floats: in double
+        ("leaky_relu", {}),
+        ("leaky_relu", {"negative_slope": -3.5}),
+        ("leaky_relu", {"negative_slope": 1e-300}),
+        ("soft_shrink", {}),
+        ("soft_shrink", {"threshold": 2.0**-140}),  # a subnormal float
+        ("soft_shrink", {"threshold": 3.0e38}),
+        ("soft_shrink", {"threshold": 0.1}),  # not a float: the double kernel
     ],
 )
 def test_avx512_clips_are_the_double_kernels(name: str, params: dict[str, float]) -> None:
-    # hard_sigmoid, hard_silu and hard_tanh's AVX-512 loops (vmaxpd/vminpd where
-    # GCC writes compares and blends; hard_tanh with float bounds in float)
-    # perform the double kernels' operations: identical results, NaN, infinities
-    # and signed zeros included.
+    # hard_sigmoid, hard_silu, hard_tanh, leaky_relu and soft_shrink's AVX-512
+    # loops (vmaxpd/vminpd where GCC writes compares and blends; hard_tanh with
+    # float bounds and soft_shrink with a float threshold in float) give the
+    # double kernels' results: identical, NaN, infinities and signed zeros
+    # included.
     f = actfn.get(name)
     rng = np.random.default_rng(7)
     bits = rng.integers(0, 2**32, 2**20, dtype=np.uint64).astype(np.uint32)

@@ -615,7 +615,8 @@ AVX512 void actfn_gelu512(const float *restrict x, float *restrict y, Py_ssize_t
 }
 
 /* ------------------------------------------------------- hard_sigmoid, hard_silu,
- * hard_tanh: the double kernels' own arithmetic (k_sigmoidal.c, k_smooth.c), 16
+ * hard_tanh, leaky_relu, soft_shrink: the double kernels' own arithmetic
+ * (k_sigmoidal.c, k_smooth.c, k_rectifiers.c, k_shrinkage.c), 16
  * lanes as two halves of 8 doubles, with vmaxpd / vminpd where GCC compiles
  * vm_max / vm_min into compares and blends (twice the operations): vm_max(a, b)
  * = b > a ? b : a is vmaxpd(b, a), which returns its second operand where
@@ -677,6 +678,47 @@ AVX512 void actfn_hard_tanh512(const float *restrict x, float *restrict y, Py_ss
     }
     const __m512 lof = _mm512_set1_ps((float)lo), hif = _mm512_set1_ps((float)hi);
     LOOP16(clipf16(v, lof, hif));
+}
+
+/* leaky_relu with a nonzero slope a: a x in double where the sign bit of x is
+ * set, x elsewhere, as the double kernel (k_rectifiers.c), 16 lanes as two
+ * halves of 8 doubles (GCC's loop spends twice the operations on selects). */
+INLINE512 __m512 leaky16(__m512 v, __m512d a)
+{
+    __m256 lo = _mm512_castps512_ps256(v);
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    __m256 pa = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(lo), a));
+    __m256 pb = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(hi), a));
+    __m512 p = _mm512_castpd_ps(
+        _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(pa)), _mm256_castps_pd(pb), 1));
+    __mmask16 neg = _mm512_cmplt_epi32_mask(_mm512_castps_si512(v), _mm512_setzero_si512());
+    return _mm512_mask_blend_ps(neg, v, p);
+}
+
+AVX512 void actfn_leaky_relu512(const float *restrict x, float *restrict y, Py_ssize_t n,
+                                double a)
+{
+    const __m512d av = _mm512_set1_pd(a);
+    LOOP16(leaky16(v, av));
+}
+
+/* soft_shrink with a threshold t that is a float: 0 where |x| <= t, x - t (x >
+ * 0) or x + t (NaN included) elsewhere, in float: the difference of two floats
+ * rounded once, as the double kernel's double difference rounded to float (it
+ * is exact in double wherever it can round to a float32 midpoint). */
+INLINE512 __m512 soft16(__m512 v, __m512 t)
+{
+    __mmask16 inside = _mm512_cmp_ps_mask(_mm512_abs_ps(v), t, _CMP_LE_OQ);
+    __mmask16 pos = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ);
+    __m512 r = _mm512_mask_blend_ps(pos, _mm512_add_ps(v, t), _mm512_sub_ps(v, t));
+    return _mm512_maskz_mov_ps((__mmask16)~inside, r);
+}
+
+AVX512 void actfn_soft_shrink512(const float *restrict x, float *restrict y, Py_ssize_t n,
+                                 float t)
+{
+    const __m512 tv = _mm512_set1_ps(t);
+    LOOP16(soft16(v, tv));
 }
 
 /* The double formula these kernels stand for (relative error below 2e-13, vmath.h;

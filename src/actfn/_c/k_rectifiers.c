@@ -35,11 +35,20 @@ RELU_KERNEL(relu_f64, double)
 
 /* x for x >= 0, a x below (a = negative_slope); a = 0 gives 0 x, except -0 for
  * -inf (0 * -inf would be NaN), as the generic form. */
-ACTFN_EW_BOTH(leaky_relu, {
+ACTFN_EW_BOTH(leaky_relu_dbl, {
     double a = P[0];
     double below = a != 0.0 ? a * x : (x == -__builtin_inf() ? -0.0 : 0.0 * x);
     y = vm_bits(x) >> 63 ? below : x; /* by the sign bit: -0 takes a * -0 */
 })
+
+/* With AVX-512 and a nonzero slope: the same operations (k_avx512.c). */
+static void leaky_relu_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                           const double *restrict P)
+{
+    if (P[0] != 0.0)
+        ACTFN_USE_512(actfn_leaky_relu512(xs, ys, n, P[0]));
+    leaky_relu_dbl_f32(xs, ys, n, P);
+}
 
 ACTFN_EW_BOTH(relu6, y = np_clip(x, 0.0, 6.0))
 
@@ -122,7 +131,7 @@ const actfn_ew_entry actfn_ew_rectifiers[] = {
 
 const actfn_ew64_entry actfn_ew64_rectifiers[] = {
     {"relu", "negative_slope,max_value,threshold", relu_f64},
-    {"leaky_relu", "negative_slope", leaky_relu_f64},
+    {"leaky_relu", "negative_slope", leaky_relu_dbl_f64},
     {"relu6", "", relu6_f64},
     {"threshold", "threshold,default_value", threshold_f64},
     {"linear", "", linear_f64},

@@ -3,11 +3,20 @@
 #include "kernels.h"
 
 /* 0 where |x| <= threshold, x - sign(x) threshold elsewhere (one rounding). */
-ACTFN_EW_BOTH(soft_shrink, {
+ACTFN_EW_BOTH(soft_shrink_dbl, {
     double t = P[0];
     double s = x > 0.0 ? t : -t;
     y = fabs(x) <= t ? 0.0 : x - s;
 })
+
+/* With AVX-512 and a threshold that is a float: in float (k_avx512.c). */
+static void soft_shrink_f32(const float *restrict xs, float *restrict ys, Py_ssize_t n,
+                            const double *restrict P)
+{
+    if ((double)(float)P[0] == P[0])
+        ACTFN_USE_512(actfn_soft_shrink512(xs, ys, n, (float)P[0]));
+    soft_shrink_dbl_f32(xs, ys, n, P);
+}
 
 /* 0 where |x| <= threshold, x elsewhere (NaN included): exact. */
 ACTFN_EW_BOTH(hard_shrink, y = fabs(x) <= P[0] ? 0.0 : x)
@@ -41,7 +50,7 @@ const actfn_ew_entry actfn_ew_shrinkage[] = {
 };
 
 const actfn_ew64_entry actfn_ew64_shrinkage[] = {
-    {"soft_shrink", "threshold", soft_shrink_f64},
+    {"soft_shrink", "threshold", soft_shrink_dbl_f64},
     {"hard_shrink", "threshold", hard_shrink_f64},
     {NULL, NULL, NULL},
 };

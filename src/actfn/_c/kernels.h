@@ -108,6 +108,8 @@ void actfn_hard_sigmoid512(const float *restrict x, float *restrict y, Py_ssize_
 void actfn_hard_silu512(const float *restrict x, float *restrict y, Py_ssize_t n);
 void actfn_hard_tanh512(const float *restrict x, float *restrict y, Py_ssize_t n, double lo,
                         double hi);
+void actfn_leaky_relu512(const float *restrict x, float *restrict y, Py_ssize_t n, double a);
+void actfn_soft_shrink512(const float *restrict x, float *restrict y, Py_ssize_t n, float t);
 int actfn_glu512(const float *restrict a, const float *restrict b, float *restrict y,
                  Py_ssize_t n);
 void actfn_check512(int kind, uint64_t lo, uint64_t hi, double *maxerr, float *worst,
