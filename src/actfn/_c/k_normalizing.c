@@ -4,8 +4,8 @@
  * vectorises: the maximum (on integer keys of the float32 values, which also
  * finds NaN and infinities), exp(x - max) in double into a double buffer (the
  * row itself up to ROWBUF elements, a scratch row allocated once per call
- * above that), its sum (KN_LANES partial sums, so that the sum vectorises
- * without reassociating a single one), then the results (log_softmax: where
+ * above that) and, in the same loop, its sum (KN_LANES partial sums, so that
+ * the sum vectorises without reassociating a single one), then the results (log_softmax: where
  * the sum is below 1 + 2^-8, the sum without the maxima and their number, in
  * two more passes).  Rows with NaN or an infinite maximum
  * (a +inf entry, or all -inf) take a scalar path with the generic form's rules.
@@ -162,6 +162,30 @@ KN_INLINE double row_sum(const double *restrict w, Py_ssize_t n)
     return acc[0];
 }
 
+/* row_exp (without drop_top) and row_sum in one pass: the same exps, summed in
+ * the same order (KN_LANES partial sums, then halves), without reading w back. */
+KN_INLINE double row_exp_sum(const float *restrict x, double *restrict w, Py_ssize_t n,
+                             float sign, double m)
+{
+    double acc[KN_LANES] = {0};
+    Py_ssize_t j = 0;
+    for (; j + KN_LANES <= n; j += KN_LANES)
+        for (int l = 0; l < KN_LANES; l++) {
+            double e = kn_exp((double)(sign * x[j + l]) - m, SOFTMAX_LO, 0);
+            w[j + l] = e;
+            acc[l] += e;
+        }
+    for (int l = 0; j < n; j++, l++) {
+        double e = kn_exp((double)(sign * x[j]) - m, SOFTMAX_LO, 0);
+        w[j] = e;
+        acc[l] += e;
+    }
+    for (int h = KN_LANES / 2; h > 0; h /= 2)
+        for (int l = 0; l < h; l++)
+            acc[l] += acc[l + h];
+    return acc[0];
+}
+
 /* The number of entries with sign x[j] == m. */
 KN_INLINE Py_ssize_t row_count(const float *restrict x, Py_ssize_t n, float sign, float m)
 {
@@ -241,8 +265,7 @@ KN_INLINE void softmax_like(const float *restrict x, float *restrict y, Py_ssize
         double sum = 0.0;
         for (Py_ssize_t s = 0; s < len; s += chunk) {
             Py_ssize_t n = len - s < chunk ? len - s : chunk;
-            row_exp(xr + s, w, n, sign, md, 0);
-            sum += row_sum(w, n);
+            sum += row_exp_sum(xr + s, w, n, sign, md);
         }
         if (log) {
             /* log(sum of e) as log1p(rest), rest = sum - 1 (exact: Sterbenz)
