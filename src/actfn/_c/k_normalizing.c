@@ -163,21 +163,24 @@ KN_INLINE double row_sum(const double *restrict w, Py_ssize_t n)
 }
 
 /* row_exp (without drop_top) and row_sum in one pass: the same exps, summed in
- * the same order (KN_LANES partial sums, then halves), without reading w back. */
+ * the same order (KN_LANES partial sums, then halves), without reading w back;
+ * with keep = 0 (log_softmax, which needs their sum alone) w is not written. */
 KN_INLINE double row_exp_sum(const float *restrict x, double *restrict w, Py_ssize_t n,
-                             float sign, double m)
+                             float sign, double m, int keep)
 {
     double acc[KN_LANES] = {0};
     Py_ssize_t j = 0;
     for (; j + KN_LANES <= n; j += KN_LANES)
         for (int l = 0; l < KN_LANES; l++) {
             double e = kn_exp((double)(sign * x[j + l]) - m, SOFTMAX_LO, 0);
-            w[j + l] = e;
+            if (keep)
+                w[j + l] = e;
             acc[l] += e;
         }
     for (int l = 0; j < n; j++, l++) {
         double e = kn_exp((double)(sign * x[j]) - m, SOFTMAX_LO, 0);
-        w[j] = e;
+        if (keep)
+            w[j] = e;
         acc[l] += e;
     }
     for (int h = KN_LANES / 2; h > 0; h /= 2)
@@ -265,7 +268,7 @@ KN_INLINE void softmax_like(const float *restrict x, float *restrict y, Py_ssize
         double sum = 0.0;
         for (Py_ssize_t s = 0; s < len; s += chunk) {
             Py_ssize_t n = len - s < chunk ? len - s : chunk;
-            sum += row_exp_sum(xr + s, w, n, sign, md);
+            sum += row_exp_sum(xr + s, w, n, sign, md, !log);
         }
         if (log) {
             /* log(sum of e) as log1p(rest), rest = sum - 1 (exact: Sterbenz)
