@@ -639,6 +639,17 @@ INLINE512 __m512 clip16(__m512 v, int kind, __m512d lo, __m512d hi)
 {
     __m256 a = _mm512_castps512_ps256(v);
     __m256 b = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    if (kind == 0) {
+        /* hard_sigmoid: (x + 3) (1/6) in double, rounded, then the clip in float
+         * (0 and 1 are floats and rounding is monotonic: the same result, NaN
+         * kept by vmaxps/vminps as by vm_max/vm_min), half the clip's operations */
+        const __m512d three = _mm512_set1_pd(3.0), sixth = _mm512_set1_pd(1.0 / 6.0);
+        __m256 ta = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_add_pd(_mm512_cvtps_pd(a), three), sixth));
+        __m256 tb = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_add_pd(_mm512_cvtps_pd(b), three), sixth));
+        __m512 t = _mm512_castpd_ps(_mm512_insertf64x4(
+            _mm512_castps_pd(_mm512_castps256_ps512(ta)), _mm256_castps_pd(tb), 1));
+        return _mm512_min_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(_mm512_setzero_ps(), t));
+    }
     __m256 ra = _mm512_cvtpd_ps(clip_kind(_mm512_cvtps_pd(a), kind, lo, hi));
     __m256 rb = _mm512_cvtpd_ps(clip_kind(_mm512_cvtps_pd(b), kind, lo, hi));
     return _mm512_castpd_ps(
