@@ -99,15 +99,7 @@ typedef struct {
     __m512 k, th, tt, A, B, dh, dl;
 } exp_parts;
 
-INLINE512 exp_parts exp_neg_abs_of(__m512 a);
-
-INLINE512 exp_parts exp_neg_abs(__m512 x)
-{
-    /* |x| clamped at SIG_CLAMP, NaN kept */
-    return exp_neg_abs_of(_mm512_min_ps(_mm512_set1_ps(SIG_CLAMP), _mm512_abs_ps(x)));
-}
-
-/* The same for a = |x| <= SIG_CLAMP. */
+/* E and D for a = |x| <= SIG_CLAMP (NaN kept). */
 INLINE512 exp_parts exp_neg_abs_of(__m512 a)
 {
     const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(SIG_SHIFT);
@@ -132,6 +124,12 @@ INLINE512 exp_parts exp_neg_abs_of(__m512 a)
     e.dh = _mm512_add_ps(one, e.A); /* 1 >= A: dh + (A - (dh - 1)) = 1 + A exactly */
     e.dl = _mm512_add_ps(_mm512_sub_ps(e.A, _mm512_sub_ps(e.dh, one)), e.B);
     return e;
+}
+
+/* The same for any x: |x| clamped at SIG_CLAMP, NaN kept. */
+INLINE512 exp_parts exp_neg_abs(__m512 x)
+{
+    return exp_neg_abs_of(_mm512_min_ps(_mm512_set1_ps(SIG_CLAMP), _mm512_abs_ps(x)));
 }
 
 /* m sigmoid(x) for 16 lanes (see the top of this file); mode (a constant where

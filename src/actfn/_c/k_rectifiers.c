@@ -1,6 +1,7 @@
 /* Kernels of the rectifiers family (see kernels.h): relu, leaky_relu, relu6,
- * threshold, linear, relu_squared, star_relu.  Selections and at most one product or sum
- * in double, then one rounding: each is the generic form rounded once. */
+ * threshold, linear, relu_squared, star_relu.  Selections and at most one
+ * product or sum in double, then one rounding: each is the generic form rounded
+ * once (star_relu: its double-double form, see there). */
 #include "kernels.h"
 
 /* Keras's relu (functions/rectifiers.py, _relu_value), operation for operation:
@@ -75,19 +76,23 @@ ACTFN_EW_BOTH(relu_squared, {
  * bias.  The cases that depend on the parameters alone are loops of their own
  * (GCC does not vectorise a select on a condition that is the same for every
  * element). */
+/* s r^2 for r = r2^(1/2) >= 0 (or NaN): (s r) r where r^2 overflows but r is finite */
+static inline double star_sr2(double r, double r2, double sc)
+{
+    return r2 == __builtin_inf() ? (r < __builtin_inf() ? (sc * r) * r : sc * r2) : sc * r2;
+}
+
 static inline double star_plain(double x, double sc, double b)
 {
     double r = np_maximum(x, 0.0);
-    double r2 = r * r;
-    /* r^2 beyond the double range, r finite: (s r) r */
-    return (r2 == __builtin_inf() ? (r < __builtin_inf() ? (sc * r) * r : sc * r2) : sc * r2) + b;
+    return star_sr2(r, r * r, sc) + b;
 }
 
 static inline double star_exact(double x, double sc, double b)
 {
     double r = np_maximum(x, 0.0);
     double r2 = r * r;
-    double sr2 = r2 == __builtin_inf() ? (r < __builtin_inf() ? (sc * r) * r : sc * r2) : sc * r2;
+    double sr2 = star_sr2(r, r2, sc);
     double sq_e = vm_fma(r, r, -r2);
     double t_e = vm_fma(sc, r2, -sr2);
     double u = sr2 + b;
